@@ -1,0 +1,30 @@
+# The README's two commands, `make demo` and `make test`, bootstrap everything they need
+# into a local virtualenv, so a fresh clone needs only python3 (3.11+) and kubectl.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.qxo-installed
+PYTEST_ARGS ?=
+
+.PHONY: venv test lint demo clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check operator tests benchmarks
+	$(BIN)/lint-imports
+
+test: lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+demo: $(STAMP)
+	$(BIN)/qxo demo
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Pydantic models of the qxo custom resources: the one source of truth for the CRD schemas."""

@@ -1,0 +1,1 @@
+"""The kopf handlers: the only kopf-decorated code, thin by design."""
