@@ -1,0 +1,43 @@
+"""`qxo operator`: run the kopf operator for the qxo kinds, namespaced or across all namespaces."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "operator",
+        help="run the operator (reconciles the qxo custom resources)",
+        description="Run the qxo operator against the cluster of the current kubeconfig (or in-cluster).",
+    )
+    scope = parser.add_mutually_exclusive_group()
+    scope.add_argument("--namespace", "-n", action="append", default=[], metavar="NS",
+                       help="watch this namespace (repeatable); the default is all namespaces")
+    scope.add_argument("--all-namespaces", "-A", action="store_true", help="watch every namespace")
+    parser.add_argument("--liveness", metavar="URL", default=None,
+                        help="serve a liveness probe, e.g. http://0.0.0.0:8080/healthz")
+    parser.add_argument("--verbose", "-v", action="store_true", help="debug logging")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import kopf
+
+    import qxo.handlers  # noqa: F401  (registers the handlers)
+
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    clusterwide = args.all_namespaces or not args.namespace
+    try:
+        asyncio.run(kopf.operator(
+            clusterwide=clusterwide,
+            namespaces=[] if clusterwide else args.namespace,
+            liveness_endpoint=args.liveness,
+            standalone=True,
+        ))
+    except KeyboardInterrupt:
+        pass
+    return 0

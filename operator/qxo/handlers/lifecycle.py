@@ -1,0 +1,44 @@
+"""Operator start-up and shutdown: kopf settings chosen on purpose, and the shared runtime in `memo`."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import kopf
+
+from qxo.kube.config import api_client
+from qxo.kube.secrets import KubeSecrets
+from qxo.reconcile.runtime import Runtime
+
+
+@kopf.on.startup()
+async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_) -> None:
+    # qxo's state never mixes with another kopf operator's.
+    settings.persistence.finalizer = "qxo.dev/finalizer"
+    settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix="qxo.dev")
+    settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(prefix="qxo.dev")
+    # Watches: the server closes them every 10 minutes; a silent stream is abandoned after 15.
+    settings.watching.server_timeout = 600
+    settings.watching.client_timeout = 660
+    settings.watching.inactivity_timeout = 900
+    settings.watching.connect_timeout = 30
+    # Events: Normal ones for every remote change and Warning ones for refusals.
+    settings.posting.level = logging.INFO
+    settings.networking.error_backoffs = [1, 2, 5, 10, 30]
+    settings.queueing.worker_limit = int(os.environ.get("QXO_WORKER_LIMIT", "0")) or None
+    memo.runtime = Runtime(KubeSecrets(api_client()))
+
+
+@kopf.on.cleanup()
+async def close_clients(memo: kopf.Memo, **_) -> None:
+    runtime = getattr(memo, "runtime", None)
+    if runtime is not None:
+        await runtime.close()
+
+
+@kopf.on.probe(id="brands")
+def connected_brands(memo: kopf.Memo, **_) -> int:
+    """Cheap and never raising: how many brand sessions are connected."""
+    runtime = getattr(memo, "runtime", None)
+    return len(runtime.sessions) if runtime is not None else 0

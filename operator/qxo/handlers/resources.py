@@ -1,0 +1,84 @@
+"""For each qxo kind: note every watch event, run one converge loop per object, finalize on delete.
+
+The converge loop is a kopf timer whose handler sleeps until the object is woken (its own change,
+a dependency becoming ready, a Secret rotation, a brand resync), so it is the only writer of the
+object's status and never polls the brand.
+"""
+
+from __future__ import annotations
+
+import random
+
+import kopf
+
+from qxo import API_GROUP, API_VERSION
+from qxo.reconcile.conditions import State
+from qxo.reconcile.keys import ACCOUNT, BRAND, GRANT, INSTALL, ObjectKey
+from qxo.reconcile.outcome import Outcome
+from qxo.reconcile.status import previous_verdict, status_patch
+
+PLURALS = {
+    BRAND: "qualtricsbrands",
+    INSTALL: "extensioninstalls",
+    ACCOUNT: "extensionaccounts",
+    GRANT: "accountgrants",
+}
+
+
+def backoff(retry: int, suggested: float | None) -> float:
+    """Exponential backoff with full jitter, at least what the brand asked for (Retry-After)."""
+    ceiling = min(300.0, 2.0 ** min(retry, 8))
+    return max(suggested or 0.0, random.uniform(ceiling / 2, ceiling))  # noqa: S311
+
+
+def report(body: kopf.Body, outcome: Outcome) -> None:
+    """One Event per remote change, and one per refusal (not one per retry)."""
+    for change in outcome.changes:
+        kopf.info(body, reason="Changed", message=change)
+    if outcome.state in (State.REFUSED, State.DRIFTED, State.PAUSED):
+        if previous_verdict(body) != (outcome.verdict.reason, outcome.verdict.message):
+            kopf.warn(body, reason=outcome.verdict.reason, message=outcome.verdict.message)
+
+
+def _register(kind: str, plural: str) -> None:
+    @kopf.on.event(API_GROUP, API_VERSION, plural, id=f"{plural}-seen")
+    def seen(body: kopf.Body, type: str | None, memo: kopf.Memo, **_) -> None:
+        memo.runtime.saw(kind, body, deleted=type == "DELETED")
+
+    @kopf.timer(API_GROUP, API_VERSION, plural, id="converge", interval=0.2,
+                initial_delay=lambda **_: random.uniform(0, 0.5))  # noqa: S311  (spread a restart's burst)
+    async def converge(body: kopf.Body, patch: kopf.Patch, stopped: kopf.DaemonStopped, memo: kopf.Memo,
+                       retry: int, **_) -> None:
+        runtime = memo.runtime
+        key = ObjectKey.of(kind, body)
+        if body.meta.get("deletionTimestamp"):
+            return
+        await runtime.wakeups.wait(key, timeout=runtime.resync_seconds(key), stopped=stopped.wait())
+        if stopped or body.meta.get("deletionTimestamp"):
+            return
+        outcome = await runtime.converge(kind, body)
+        status = status_patch(body, outcome)
+        if status is not None:
+            patch.status.update(status)
+        report(body, outcome)
+        if outcome.retry:
+            runtime.wakeups.wake(key)  # the retry itself must not wait for another wake-up
+            raise kopf.TemporaryError(outcome.verdict.message, delay=backoff(retry, outcome.retry_after))
+
+    @kopf.on.delete(API_GROUP, API_VERSION, plural, id="finalize")
+    async def finalize(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int, **_) -> None:
+        outcome = await memo.runtime.finalize(kind, body)
+        report(body, outcome)
+        if outcome.state is State.REFUSED:
+            # Holding the finalizer would not help: let the object go, say what stays behind.
+            kopf.warn(body, reason="LeftBehind", message=outcome.verdict.message)
+            return
+        if outcome.state is not State.READY:
+            status = status_patch(body, outcome)
+            if status is not None:
+                patch.status.update(status)
+            raise kopf.TemporaryError(outcome.verdict.message, delay=backoff(retry, outcome.retry_after))
+
+
+for _kind, _plural in PLURALS.items():
+    _register(_kind, _plural)

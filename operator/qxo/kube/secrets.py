@@ -1,0 +1,57 @@
+"""Read Secrets and ConfigMaps through the official Kubernetes client, off the event loop.
+
+Values are decoded here and handed straight to the reconciler; nothing in this module logs them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from kubernetes import client as k8s
+from kubernetes.client.exceptions import ApiException
+
+
+@dataclass(frozen=True)
+class SecretData:
+    """A Secret's decoded values and resourceVersion; the values never appear in a repr."""
+
+    name: str
+    resource_version: str
+    values: dict[str, str] = field(repr=False, compare=False, hash=False)
+
+
+class SecretSource(Protocol):
+    """What reconcilers need of Kubernetes: read a Secret or a ConfigMap, None when absent."""
+
+    async def secret(self, namespace: str, name: str) -> SecretData | None: ...
+
+    async def config_map(self, namespace: str, name: str) -> dict[str, str] | None: ...
+
+
+class KubeSecrets:
+    def __init__(self, api_client: Any) -> None:
+        self._core = k8s.CoreV1Api(api_client)
+
+    async def secret(self, namespace: str, name: str) -> SecretData | None:
+        try:
+            secret = await asyncio.to_thread(self._core.read_namespaced_secret, name, namespace)
+        except ApiException as error:
+            if error.status == 404:
+                return None
+            raise
+        values = {key: base64.b64decode(value).decode("utf-8", "replace")
+                  for key, value in (secret.data or {}).items()}
+        values.update(secret.string_data or {})
+        return SecretData(name, secret.metadata.resource_version or "", values)
+
+    async def config_map(self, namespace: str, name: str) -> dict[str, str] | None:
+        try:
+            config_map = await asyncio.to_thread(self._core.read_namespaced_config_map, name, namespace)
+        except ApiException as error:
+            if error.status == 404:
+                return None
+            raise
+        return dict(config_map.data or {})

@@ -1,0 +1,126 @@
+"""ExtensionAccount: one account of an installed extension, its name and its credentials (rotated from a Secret)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from qxo.qualtrics.models import Account
+from qxo.reconcile.session import BrandSession
+
+
+@dataclass(frozen=True)
+class SecretVersion:
+    """Which Secret, at which resourceVersion: what status records instead of any value."""
+
+    name: str
+    resource_version: str
+
+
+@dataclass(frozen=True)
+class Credentials:
+    version: SecretVersion
+    values: dict[str, str] = field(repr=False, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class CreateAccount:
+    extension_id: str
+    name: str
+    credentials: Credentials
+    client_request_id: str
+
+    def describe(self) -> str:
+        return f"created account {self.name!r} of {self.extension_id} with the credentials of Secret " \
+               f"{self.credentials.version.name}"
+
+
+@dataclass(frozen=True)
+class RenameAccount:
+    account_id: str
+    name: str
+
+    def describe(self) -> str:
+        return f"renamed account {self.account_id} to {self.name!r}"
+
+
+@dataclass(frozen=True)
+class RotateCredentials:
+    account_id: str
+    credentials: Credentials
+
+    def describe(self) -> str:
+        v = self.credentials.version
+        return f"applied the credentials of Secret {v.name} (resourceVersion {v.resource_version}) " \
+               f"to account {self.account_id}"
+
+
+@dataclass(frozen=True)
+class DeleteAccount:
+    account_id: str
+
+    def describe(self) -> str:
+        return f"deleted account {self.account_id}"
+
+
+Action = CreateAccount | RenameAccount | RotateCredentials | DeleteAccount
+
+
+def create_request_id(uid: str, previous_id: str | None) -> str:
+    """Stable across retries and restarts (a replay creates nothing new), new for a re-creation."""
+    return "qxo-" + hashlib.sha256(f"{uid}/{previous_id or 'first'}".encode()).hexdigest()[:32]
+
+
+def find(state_accounts: dict[str, Account], extension_id: str, name: str,
+         known_id: str | None) -> Account | None:
+    """By the id we recorded or were told (adoption by external id), else by natural key."""
+    if known_id:
+        return state_accounts.get(known_id)
+    return next((a for a in state_accounts.values() if a.extension_id == extension_id and a.name == name), None)
+
+
+def plan(*, extension_id: str, name: str, credentials: Credentials, account: Account | None,
+         applied: SecretVersion | None, uid: str, previous_id: str | None) -> tuple[Action, ...]:
+    if account is None:
+        return (CreateAccount(extension_id, name, credentials, create_request_id(uid, previous_id)),)
+    actions: list[Action] = []
+    if account.name != name:
+        actions.append(RenameAccount(account.id, name))
+    if applied != credentials.version:
+        actions.append(RotateCredentials(account.id, credentials))
+    return tuple(actions)
+
+
+def plan_removal(account: Account | None) -> tuple[Action, ...]:
+    return () if account is None else (DeleteAccount(account.id),)
+
+
+async def apply(session: BrandSession, action: Action) -> Account | None:
+    client, accounts = session.client, session.state.accounts
+    if isinstance(action, CreateAccount):
+        account = await client.create_account(action.extension_id, action.name, action.credentials.values,
+                                               client_request_id=action.client_request_id)
+    elif isinstance(action, RenameAccount):
+        account = await client.update_account(action.account_id, name=action.name)
+    elif isinstance(action, RotateCredentials):
+        account = await client.update_account(action.account_id, credentials=action.credentials.values)
+    else:
+        await client.delete_account(action.account_id)
+        accounts.pop(action.account_id, None)
+        return None
+    previous = accounts.get(account.id)
+    if account.access is None and previous is not None:
+        account = account.model_copy(update={"access": previous.access})
+    accounts[account.id] = account
+    return account
+
+
+def status_of(account: Account | None, applied: SecretVersion | None) -> dict[str, Any]:
+    status: dict[str, Any] = {}
+    if account is not None:
+        status["externalId"] = account.id
+        status["creator"] = account.creator_id
+    if applied is not None:
+        status["appliedSecret"] = {"name": applied.name, "resourceVersion": applied.resource_version}
+    return status

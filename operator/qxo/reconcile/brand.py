@@ -1,0 +1,135 @@
+"""QualtricsBrand: connect with the referenced credentials, check who we are, and own the shared observation."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from qxo.api.brand import CredentialsType, QualtricsBrandSpec
+from qxo.qualtrics import BrandClient, BrandConfig, errors
+from qxo.reconcile.keys import ObjectKey
+from qxo.reconcile.outcome import Refused, Waiting
+from qxo.reconcile.session import BrandSession, BrandState
+
+if TYPE_CHECKING:
+    from qxo.reconcile.runtime import Runtime
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in a Go-style duration such as `10m` or `1h30m`."""
+    parts = _DURATION_PART.findall(text or "")
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise ValueError(f"not a duration: {text!r}")
+    return sum(float(number) * _UNIT_SECONDS[unit] for number, unit in parts)
+
+
+def resync_seconds(body: Mapping[str, Any]) -> float:
+    try:
+        return max(parse_duration((body.get("spec") or {}).get("resyncInterval") or "10m"), 1.0)
+    except ValueError:
+        return 600.0
+
+
+async def _secret_value(rt: Runtime, namespace: str, field: str, name: str, key: str) -> tuple[str, str]:
+    secret = await rt.secrets.secret(namespace, name)
+    if secret is None:
+        raise Waiting("WaitingForSecret", f"{field}: Secret {name} does not exist yet")
+    if not secret.values.get(key):
+        raise Refused("SecretKeyMissing", f"{field}.key: Secret {name} has no key {key!r}")
+    return secret.values[key], secret.resource_version
+
+
+async def _config(rt: Runtime, key: ObjectKey, spec: QualtricsBrandSpec) -> tuple[BrandConfig, tuple]:
+    credentials = spec.credentials
+    secrets: dict[str, Any] = {}
+    versions: list[str] = []
+    if credentials.type is CredentialsType.API_TOKEN:
+        ref = credentials.api_token_secret_ref
+        token, version = await _secret_value(rt, key.namespace, "spec.credentials.apiTokenSecretRef", ref.name, ref.key)
+        secrets["api_token"] = token
+        versions.append(version)
+    else:
+        ref = credentials.oauth_client_secret_ref
+        field = "spec.credentials.oauthClientSecretRef"
+        client_id, version = await _secret_value(rt, key.namespace, field, ref.name, ref.client_id_key)
+        client_secret, _ = await _secret_value(rt, key.namespace, field, ref.name, ref.client_secret_key)
+        secrets.update(oauth_client_id=client_id, oauth_client_secret=client_secret)
+        if credentials.scopes:
+            secrets["oauth_scopes"] = tuple(credentials.scopes)
+        versions.append(version)
+    ca_bundle = None
+    if spec.ca_bundle_ref is not None:
+        ca_bundle = await _ca_bundle(rt, key, spec)
+    config = BrandConfig(
+        base_url=str(spec.base_url) if spec.base_url else None,
+        datacenter=spec.datacenter,
+        brand_id=spec.brand_id,
+        requests_per_minute=spec.rate_limit.requests_per_minute,
+        ca_bundle=ca_bundle,
+        **secrets,
+    )
+    fingerprint = (spec.model_dump_json(), tuple(versions), ca_bundle)
+    return config, fingerprint
+
+
+async def _ca_bundle(rt: Runtime, key: ObjectKey, spec: QualtricsBrandSpec) -> str:
+    ref = spec.ca_bundle_ref
+    if str(ref.kind) == "Secret":
+        secret = await rt.secrets.secret(key.namespace, ref.name)
+        data = secret.values if secret else None
+    else:
+        data = await rt.secrets.config_map(key.namespace, ref.name)
+    if data is None:
+        raise Waiting("WaitingForCABundle", f"spec.caBundleRef: {ref.kind} {ref.name} does not exist yet")
+    if not data.get(ref.key):
+        raise Refused("CABundleKeyMissing", f"spec.caBundleRef.key: {ref.kind} {ref.name} has no key {ref.key!r}")
+    return data[ref.key]
+
+
+async def connect(rt: Runtime, key: ObjectKey, spec: QualtricsBrandSpec) -> BrandSession:
+    """The brand's session, rebuilt (and whoami checked) whenever the spec or the Secret changed."""
+    config, fingerprint = await _config(rt, key, spec)
+    session = rt.sessions.get(key)
+    if session is not None and session.fingerprint == fingerprint:
+        return session
+    client = rt.client_factory(config) if rt.client_factory else BrandClient(config)
+    try:
+        identity = await client.whoami()
+    except errors.AuthenticationFailed as denied:
+        await client.close()
+        raise Refused("AuthenticationFailed",
+                      f"spec.credentials: the brand refused these credentials ({denied.error_code or denied.status})")
+    except BaseException:
+        await client.close()
+        raise
+    if identity.brand_id != spec.brand_id:
+        await client.close()
+        raise Refused("BrandMismatch",
+                      f"spec.brandId: the credentials belong to brand {identity.brand_id!r}, not {spec.brand_id!r}")
+    session = BrandSession(client, identity, fingerprint)
+    await rt.replace_session(key, session)
+    return session
+
+
+def status_of(session: BrandSession, state: BrandState) -> dict[str, Any]:
+    identity = session.identity
+    status: dict[str, Any] = {
+        "identity": {
+            "userId": identity.user_id,
+            "userName": identity.user_name,
+            "brandId": identity.brand_id,
+            "accountType": identity.account_type,
+            **({"datacenter": identity.datacenter_id} if identity.datacenter_id else {}),
+        },
+        "observed": {
+            "installedExtensions": sum(1 for e in state.extensions.values() if e.installed),
+            "accounts": len(state.accounts),
+        },
+    }
+    if session.observed_time is not None:
+        status["lastObservedTime"] = session.observed_time.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return status

@@ -1,0 +1,188 @@
+"""ExtensionInstall: install or uninstall one extension, its allowed domains and who it is enabled for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from qxo.qualtrics.models import Enablement, Extension
+from qxo.reconcile.outcome import Refused
+from qxo.reconcile.session import BrandSession
+
+
+@dataclass(frozen=True)
+class DesiredInstall:
+    extension_id: str
+    terms_accepted: bool
+    preview_opt_in: bool
+    domains: frozenset[str] | None          # None: leave the extension's domains alone
+    enablement: Enablement | None           # ids, resolved; None: leave enablement alone
+
+
+@dataclass(frozen=True)
+class Install:
+    extension_id: str
+    accept_terms: bool
+    preview_opt_in: bool
+
+    def describe(self) -> str:
+        return f"installed extension {self.extension_id}"
+
+
+@dataclass(frozen=True)
+class PutDomains:
+    extension_id: str
+    domains: tuple[str, ...]
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+
+    def describe(self) -> str:
+        parts = [f"+{d}" for d in self.added] + [f"-{d}" for d in self.removed]
+        return f"set the domains of {self.extension_id}: {' '.join(parts) or 'none'}"
+
+
+@dataclass(frozen=True)
+class PutEnablement:
+    extension_id: str
+    enablement: Enablement
+
+    def describe(self) -> str:
+        e = self.enablement
+        who = "all users" if e.all_users else f"{len(e.users)} users and {len(e.groups)} groups"
+        return f"enabled {self.extension_id} for {who}"
+
+
+@dataclass(frozen=True)
+class Uninstall:
+    extension_id: str
+
+    def describe(self) -> str:
+        return f"uninstalled extension {self.extension_id}, revoking access for every user"
+
+
+Action = Install | PutDomains | PutEnablement | Uninstall
+
+
+def _same_enablement(a: Enablement | None, b: Enablement | None) -> bool:
+    a = a or Enablement()
+    b = b or Enablement()
+    return (a.all_users, set(a.users), set(a.groups)) == (b.all_users, set(b.users), set(b.groups))
+
+
+def check_allowed(desired: DesiredInstall, extension: Extension | None) -> None:
+    """The seed's rules that need the catalog; raising before any write keeps the brand untouched."""
+    if extension is None:
+        raise Refused("UnknownExtension",
+                      f"spec.extensionId: the brand's catalog has no extension {desired.extension_id!r} "
+                      "(it may not be in your licence)")
+    if not extension.first_party and not desired.terms_accepted:
+        raise Refused("TermsNotAccepted",
+                      f"spec.termsAccepted: {extension.name} is a third-party extension by {extension.publisher}; "
+                      f"review its privacy policy ({extension.privacy_policy_url}) and terms of use "
+                      f"({extension.terms_url}), then set termsAccepted: true")
+    if extension.preview and not desired.preview_opt_in:
+        raise Refused("PreviewNotOptedIn",
+                      f"spec.previewOptIn: {extension.name} is marked Preview (not certified by Qualtrics); "
+                      "set previewOptIn: true to install it")
+    current = _current_domains(extension)
+    if desired.domains is not None and desired.domains != current and not extension.domains_editable:
+        raise Refused("DomainsNotEditable",
+                      f"spec.domains: {extension.name} does not allow domain edits; remove spec.domains "
+                      f"or declare exactly its domains: {sorted(current) or 'none'}")
+
+
+def _current_domains(extension: Extension) -> frozenset[str]:
+    domains = extension.domains if extension.installed and extension.domains is not None else extension.default_domains
+    return frozenset(domains or ())
+
+
+def plan(desired: DesiredInstall, extension: Extension | None) -> tuple[Action, ...]:
+    """The writes that bring `extension` to `desired`; raises Refused when the seed's rules forbid it."""
+    check_allowed(desired, extension)
+    assert extension is not None
+    actions: list[Action] = []
+    if not extension.installed:
+        actions.append(Install(desired.extension_id, desired.terms_accepted and not extension.first_party,
+                               desired.preview_opt_in and extension.preview))
+    current = _current_domains(extension)
+    if desired.domains is not None and desired.domains != current:
+        actions.append(PutDomains(desired.extension_id, tuple(sorted(desired.domains)),
+                                  tuple(sorted(desired.domains - current)), tuple(sorted(current - desired.domains))))
+    current_enablement = extension.enablement if extension.installed else None
+    if desired.enablement is not None and not _same_enablement(desired.enablement, current_enablement):
+        actions.append(PutEnablement(desired.extension_id, desired.enablement))
+    return tuple(actions)
+
+
+def plan_removal(extension: Extension | None) -> tuple[Action, ...]:
+    if extension is None or not extension.installed:
+        return ()
+    return (Uninstall(extension.id),)
+
+
+async def desired_from_spec(session: BrandSession, spec: Any) -> DesiredInstall:
+    """Resolve usernames and group names to brand ids; an unknown one is refused naming its field."""
+    enablement = None
+    if spec.enablement is not None:
+        users = list(spec.enablement.users or ())
+        groups = list(spec.enablement.groups or ())
+        user_ids = await session.resolve_users(users) if users else {}
+        group_ids = await session.resolve_groups(groups) if groups else {}
+        for i, user in enumerate(users):
+            if user not in user_ids:
+                raise Refused("UnknownUser", f"spec.enablement.users[{i}]: the brand has no user {user!r}")
+        for i, group in enumerate(groups):
+            if group not in group_ids:
+                raise Refused("UnknownGroup", f"spec.enablement.groups[{i}]: the brand has no group {group!r}")
+        enablement = Enablement(all_users=bool(spec.enablement.all_users),
+                                users=tuple(user_ids[u] for u in users), groups=tuple(group_ids[g] for g in groups))
+    return DesiredInstall(
+        extension_id=spec.extension_id,
+        terms_accepted=bool(spec.terms_accepted),
+        preview_opt_in=bool(spec.preview_opt_in),
+        domains=None if spec.domains is None else frozenset(spec.domains),
+        enablement=enablement,
+    )
+
+
+async def apply(session: BrandSession, action: Action) -> None:
+    """Carry out one action and fold its result into the shared observation."""
+    client, state = session.client, session.state
+    extension = state.extensions.get(action.extension_id)
+    if isinstance(action, Install):
+        installation = await client.install(action.extension_id, accept_terms=action.accept_terms,
+                                            preview_opt_in=action.preview_opt_in)
+        if extension is not None:
+            state.extensions[extension.id] = extension.model_copy(update={
+                "installed": True, "installation": installation,
+                "domains": extension.default_domains, "enablement": Enablement()})
+    elif isinstance(action, PutDomains):
+        domains = await client.put_domains(action.extension_id, action.domains)
+        if extension is not None:
+            state.extensions[extension.id] = extension.model_copy(update={"domains": tuple(domains)})
+    elif isinstance(action, PutEnablement):
+        enablement = await client.put_enablement(action.extension_id, action.enablement)
+        if extension is not None:
+            state.extensions[extension.id] = extension.model_copy(update={"enablement": enablement})
+    elif isinstance(action, Uninstall):
+        await client.uninstall(action.extension_id)
+        # Uninstalling revokes access and may remove accounts: observe afresh rather than guess.
+        session.invalidate()
+
+
+def status_of(extension: Extension | None) -> dict[str, Any]:
+    if extension is None:
+        return {"installed": False}
+    status: dict[str, Any] = {
+        "installed": extension.installed,
+        "firstParty": extension.first_party,
+        "preview": extension.preview,
+        "publisher": extension.publisher,
+    }
+    if extension.installed:
+        status["domains"] = sorted(_current_domains(extension))
+        terms = extension.installation.terms_acceptance if extension.installation else None
+        if terms is not None:
+            status["termsAcceptedBy"] = terms.accepted_by
+            status["termsAcceptedAt"] = terms.accepted_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return status

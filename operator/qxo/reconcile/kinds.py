@@ -1,0 +1,282 @@
+"""Per kind, how converge and finalize compose observe, plan and apply with the shared runtime.
+
+Each function reads the spec through the pydantic model, finds its brand session (or waits for
+it), observes through the shared observation, plans purely, and leaves writing to
+`carry_out`, which honours pause and ObserveOnly in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from qxo.api.account import ExtensionAccountSpec
+from qxo.api.brand import QualtricsBrandSpec
+from qxo.api.common import DeletionPolicy, ManagementPolicy
+from qxo.api.grant import AccountGrantSpec
+from qxo.api.install import ExtensionInstallSpec
+from qxo.qualtrics.models import Access
+from qxo.reconcile import account as accounts
+from qxo.reconcile import brand as brands
+from qxo.reconcile import grant as grants
+from qxo.reconcile import install as installs
+from qxo.reconcile.conditions import State, Verdict
+from qxo.reconcile.keys import ACCOUNT, BRAND, GRANT, INSTALL, ObjectKey, external_id, is_paused
+from qxo.reconcile.outcome import Outcome, Refused, Waiting
+from qxo.reconcile.session import BrandSession
+
+if TYPE_CHECKING:
+    from qxo.reconcile.runtime import Runtime
+
+resync_seconds = brands.resync_seconds
+
+
+def _status(body: Mapping[str, Any]) -> Mapping[str, Any]:
+    return body.get("status") or {}
+
+
+def brand_of(rt: Runtime, key: ObjectKey) -> ObjectKey | None:
+    """Follow the references up to the QualtricsBrand, through the bodies the watch has shown us."""
+    for _ in range(4):
+        if key.kind == BRAND:
+            return key
+        body = rt.index.body(key)
+        if body is None:
+            return None
+        spec = body.get("spec") or {}
+        if key.kind == INSTALL or "brandRef" in spec:
+            key = key.sibling(BRAND, (spec.get("brandRef") or {}).get("name", ""))
+        elif key.kind == ACCOUNT:
+            key = key.sibling(INSTALL, (spec.get("installRef") or {}).get("name", ""))
+        elif key.kind == GRANT:
+            key = key.sibling(ACCOUNT, (spec.get("accountRef") or {}).get("name", ""))
+        else:
+            return None
+    return None
+
+
+def _ready_dependency(rt: Runtime, key: ObjectKey, reason: str) -> Mapping[str, Any]:
+    body = rt.index.body(key)
+    conditions = _status(body or {}).get("conditions") or ()
+    if body is None or not any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions):
+        raise Waiting(reason, f"{key.kind} {key.name} is not Ready yet")
+    return body
+
+
+async def carry_out(body: Mapping[str, Any], policy: ManagementPolicy, actions: Sequence[Any],
+                    apply_one: Callable[[Any], Awaitable[Any]]) -> Outcome:
+    """Apply the plan, or only report it when paused or ObserveOnly: the one place writes are gated."""
+    if not actions:
+        return Outcome.ready()
+    pending = [action.describe() for action in actions]
+    if is_paused(body):
+        return Outcome(Verdict(State.PAUSED, "Paused", "qxo.dev/paused is set; pending: " + "; ".join(pending)),
+                       drift=pending)
+    if policy is ManagementPolicy.OBSERVE_ONLY:
+        return Outcome(Verdict(State.DRIFTED, "DriftDetected",
+                               "ObserveOnly: the brand differs from the spec: " + "; ".join(pending)), drift=pending)
+    changes = []
+    for action in actions:
+        await apply_one(action)
+        changes.append(action.describe())
+    return Outcome.ready(changes=changes)
+
+
+# -- QualtricsBrand -------------------------------------------------------------------------------
+
+async def converge_brand(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) -> Outcome:
+    spec = QualtricsBrandSpec.model_validate(body.get("spec") or {})
+    session = await brands.connect(rt, key, spec)
+    state = await session.observe(max_age=brands.resync_seconds(body))
+    status = brands.status_of(session, state)
+    return Outcome.ready(f"connected as {session.identity.user_name}", status=status)
+
+
+async def finalize_brand(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) -> Outcome:
+    remaining = sorted(str(k) for k in rt.index.dependents(key) if k.kind != "Secret" and k.kind != "ConfigMap")
+    if remaining:
+        # Dependents need this connection to clean up after themselves: go last.
+        raise Waiting("WaitingForDependents", f"{len(remaining)} objects still use this brand: {', '.join(remaining[:5])}")
+    await rt.replace_session(key, None)
+    return Outcome.ready("disconnected")
+
+
+# -- ExtensionInstall -----------------------------------------------------------------------------
+
+async def converge_install(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) -> Outcome:
+    spec = ExtensionInstallSpec.model_validate(body.get("spec") or {})
+    session = rt.session_for(key.sibling(BRAND, spec.brand_ref.name))
+    state = await session.observe()
+    desired = await installs.desired_from_spec(session, spec)
+    actions = installs.plan(desired, state.extensions.get(spec.extension_id))
+    outcome = await carry_out(body, spec.management_policy, actions, lambda a: installs.apply(session, a))
+    outcome.status = installs.status_of(session.state.extensions.get(spec.extension_id))
+    return outcome
+
+
+async def finalize_install(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) -> Outcome:
+    spec = ExtensionInstallSpec.model_validate(body.get("spec") or {})
+    if spec.deletion_policy is DeletionPolicy.ORPHAN or spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
+        return Outcome.ready("left installed (Orphan)")
+    session = rt.session_for(key.sibling(BRAND, spec.brand_ref.name))
+    state = await session.observe()
+    actions = installs.plan_removal(state.extensions.get(spec.extension_id))
+    return await carry_out(body, spec.management_policy, actions, lambda a: installs.apply(session, a))
+
+
+# -- ExtensionAccount -----------------------------------------------------------------------------
+
+def _known_account_id(body: Mapping[str, Any]) -> str | None:
+    return external_id(body) or _status(body).get("externalId")
+
+
+def _applied(body: Mapping[str, Any]) -> accounts.SecretVersion | None:
+    applied = _status(body).get("appliedSecret") or {}
+    if applied.get("name") and applied.get("resourceVersion"):
+        return accounts.SecretVersion(applied["name"], str(applied["resourceVersion"]))
+    return None
+
+
+async def _credentials(rt: Runtime, key: ObjectKey, spec: ExtensionAccountSpec) -> accounts.Credentials:
+    secret = await rt.secrets.secret(key.namespace, spec.credentials.secret_ref.name)
+    if secret is None:
+        raise Waiting("WaitingForSecret",
+                      f"spec.credentials.secretRef: Secret {spec.credentials.secret_ref.name} does not exist yet")
+    wanted = list(spec.credentials.keys or secret.values)
+    for i, name in enumerate(wanted):
+        if name not in secret.values:
+            raise Refused("SecretKeyMissing", f"spec.credentials.keys[{i}]: Secret {secret.name} has no key {name!r}")
+    return accounts.Credentials(accounts.SecretVersion(secret.name, secret.resource_version),
+                                {name: secret.values[name] for name in wanted})
+
+
+async def converge_account(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) -> Outcome:
+    spec = ExtensionAccountSpec.model_validate(body.get("spec") or {})
+    install = _ready_dependency(rt, key.sibling(INSTALL, spec.install_ref.name), "WaitingForInstall")
+    extension_id = install["spec"]["extensionId"]
+    session = rt.session_for(key.sibling(BRAND, install["spec"]["brandRef"]["name"]))
+    state = await session.observe()
+    known_id = _known_account_id(body)
+    account = accounts.find(state.accounts, extension_id, spec.display_name, known_id)
+    applied = _applied(body)
+    secret_name = spec.credentials.secret_ref.name
+    cached_version = rt.secret_version(key.namespace, secret_name)
+    needs_values = account is None or applied is None or applied != accounts.SecretVersion(secret_name,
+                                                                                              cached_version or "")
+    credentials = await _credentials(rt, key, spec) if needs_values else accounts.Credentials(applied, {})
+    actions = accounts.plan(extension_id=extension_id, name=spec.display_name, credentials=credentials,
+                            account=account, applied=applied, uid=(body.get("metadata") or {}).get("uid", ""),
+                            previous_id=known_id if account is None else None)
+    result: dict[str, Any] = {"account": account}
+
+    async def apply_one(action: Any) -> None:
+        result["account"] = await accounts.apply(session, action)
+        if isinstance(action, accounts.CreateAccount | accounts.RotateCredentials):
+            result["applied"] = action.credentials.version
+
+    outcome = await carry_out(body, spec.management_policy, actions, apply_one)
+    new_applied = result.get("applied", applied)
+    outcome.status = accounts.status_of(result["account"], new_applied)
+    if "applied" in result:
+        outcome.status["lastRotationTime"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return outcome
+
+
+def _session_holding_account(rt: Runtime, account_id: str) -> BrandSession | None:
+    return next((s for s in rt.sessions.values() if account_id in s.state.accounts), None)
+
+
+async def finalize_account(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) -> Outcome:
+    spec = ExtensionAccountSpec.model_validate(body.get("spec") or {})
+    account_id = _known_account_id(body)
+    if spec.deletion_policy is DeletionPolicy.ORPHAN or account_id is None \
+            or spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
+        return Outcome.ready("account left in the brand" if account_id else "nothing was created")
+    brand_key = brand_of(rt, key)
+    session = rt.session_for(brand_key) if brand_key else _session_holding_account(rt, account_id)
+    if session is None:
+        raise Waiting("WaitingForBrand", "no connected brand holds this account")
+    state = await session.observe()
+    actions = accounts.plan_removal(state.accounts.get(account_id))
+    return await carry_out(body, spec.management_policy, actions, lambda a: accounts.apply(session, a))
+
+
+# -- AccountGrant ---------------------------------------------------------------------------------
+
+def _check_single_grant(rt: Runtime, key: ObjectKey, account_key: ObjectKey) -> None:
+    """One AccountGrant per account: the oldest wins, the others say which one they lose to."""
+    def age(k: ObjectKey) -> tuple[str, str]:
+        meta = (rt.index.body(k) or {}).get("metadata") or {}
+        return (meta.get("creationTimestamp") or "", k.name)
+    rivals = sorted((k for k in rt.index.dependents(account_key) if k.kind == GRANT), key=age)
+    if rivals and rivals[0] != key:
+        raise Refused("ConflictingGrant", f"spec.accountRef: AccountGrant {rivals[0].name} already declares who may "
+                                          f"use {account_key.name}; merge the two into one")
+
+
+async def _desired_access(session: BrandSession, spec: AccountGrantSpec) -> Access:
+    users = [entry.user for entry in spec.users]
+    groups = [entry.group for entry in spec.groups]
+    user_ids = await session.resolve_users(users) if users else {}
+    group_ids = await session.resolve_groups(groups) if groups else {}
+    for i, name in enumerate(users):
+        if name not in user_ids:
+            raise Refused("UnknownUser", f"spec.users[{i}].user: the brand has no user {name!r}")
+    for i, name in enumerate(groups):
+        if name not in group_ids:
+            raise Refused("UnknownGroup", f"spec.groups[{i}].group: the brand has no group {name!r}")
+    return Access.of(all_users=spec.all_users is not None,
+                     users=[(user_ids[e.user], str(e.access)) for e in spec.users],
+                     groups=[(group_ids[e.group], str(e.access)) for e in spec.groups])
+
+
+async def converge_grant(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) -> Outcome:
+    spec = AccountGrantSpec.model_validate(body.get("spec") or {})
+    account_key = key.sibling(ACCOUNT, spec.account_ref.name)
+    _check_single_grant(rt, key, account_key)
+    account_body = _ready_dependency(rt, account_key, "WaitingForAccount")
+    account_id = _status(account_body).get("externalId")
+    brand_key = brand_of(rt, account_key)
+    if not account_id or brand_key is None:
+        raise Waiting("WaitingForAccount", f"ExtensionAccount {account_key.name} has no account in the brand yet")
+    session = rt.session_for(brand_key)
+    state = await session.observe()
+    account = state.accounts.get(account_id)
+    if account is None:
+        session.invalidate()
+        raise Waiting("WaitingForAccount", f"account {account_id} is not in the brand's observation yet")
+    desired = await _desired_access(session, spec)
+    actions = grants.plan(desired, account, session.identity)
+    outcome = await carry_out(body, spec.management_policy, actions, lambda a: grants.apply(session, a))
+    outcome.status = grants.status_of(session.state.accounts.get(account_id))
+    return outcome
+
+
+async def finalize_grant(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) -> Outcome:
+    spec = AccountGrantSpec.model_validate(body.get("spec") or {})
+    account_id = _status(body).get("externalId")
+    if spec.deletion_policy is DeletionPolicy.ORPHAN or not account_id \
+            or spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
+        return Outcome.ready("access left as it is")
+    brand_key = brand_of(rt, key)
+    session = rt.session_for(brand_key) if brand_key else _session_holding_account(rt, account_id)
+    if session is None:
+        raise Waiting("WaitingForBrand", "no connected brand holds this account")
+    state = await session.observe()
+    actions = grants.plan_removal(state.accounts.get(account_id), session.identity)
+    return await carry_out(body, spec.management_policy, actions, lambda a: grants.apply(session, a))
+
+
+# -- dispatch -------------------------------------------------------------------------------------
+
+_CONVERGE = {BRAND: converge_brand, INSTALL: converge_install, ACCOUNT: converge_account, GRANT: converge_grant}
+_FINALIZE = {BRAND: finalize_brand, INSTALL: finalize_install, ACCOUNT: finalize_account, GRANT: finalize_grant}
+
+
+async def converge(rt: Runtime, kind: str, key: ObjectKey, body: Mapping[str, Any]) -> Outcome:
+    return await _CONVERGE[kind](rt, key, body)
+
+
+async def finalize(rt: Runtime, kind: str, key: ObjectKey, body: Mapping[str, Any]) -> Outcome:
+    return await _FINALIZE[kind](rt, key, body)

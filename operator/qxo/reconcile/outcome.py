@@ -1,0 +1,57 @@
+"""What one reconcile of one object came to: a verdict, status fields, changes made, and whether to retry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from qxo.reconcile.conditions import Condition, State, Verdict
+
+
+class Waiting(Exception):
+    """A dependency is not ready: the object waits and is woken when the dependency changes."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+class Refused(Exception):
+    """The spec cannot be applied as it stands; `message` names the field and what to do."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+@dataclass
+class Outcome:
+    verdict: Verdict
+    status: dict[str, Any] = field(default_factory=dict)
+    changes: list[str] = field(default_factory=list)
+    drift: list[str] = field(default_factory=list)
+    extra_conditions: list[Condition] = field(default_factory=list)
+    retry: bool = False
+    retry_after: float | None = None
+
+    @property
+    def state(self) -> State:
+        return self.verdict.state
+
+    @classmethod
+    def ready(cls, message: str = "the brand matches the declared state", **kw: Any) -> Outcome:
+        return cls(Verdict(State.READY, "Synced", message), **kw)
+
+    @classmethod
+    def waiting(cls, reason: str, message: str, **kw: Any) -> Outcome:
+        return cls(Verdict(State.WAITING, reason, message), **kw)
+
+    @classmethod
+    def refused(cls, reason: str, message: str, **kw: Any) -> Outcome:
+        return cls(Verdict(State.REFUSED, reason, message), **kw)
+
+    @classmethod
+    def retrying(cls, reason: str, message: str, retry_after: float | None = None, **kw: Any) -> Outcome:
+        return cls(Verdict(State.RETRYING, reason, message), retry=True, retry_after=retry_after, **kw)

@@ -1,0 +1,155 @@
+"""The operator's shared state and the one entry point per verb: converge and finalize any qxo object.
+
+Handlers hand a body in and get an Outcome back; everything between (which brand session, which
+dependency to wait for, which reconciler, how a remote failure maps to a condition) is here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import pydantic
+
+from qxo.kube.secrets import SecretSource
+from qxo.qualtrics import errors
+from qxo.reconcile import kinds
+from qxo.reconcile.conditions import State
+from qxo.reconcile.index import ObjectIndex
+from qxo.reconcile.keys import BRAND, SECRET, ObjectKey, external_id, generation, is_paused
+from qxo.reconcile.outcome import Outcome, Refused, Waiting
+from qxo.reconcile.session import BrandSession
+from qxo.reconcile.wakeups import Wakeups
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_RESYNC_SECONDS = 600.0
+
+
+def _ready(body: Mapping[str, Any] | None) -> bool:
+    for condition in ((body or {}).get("status") or {}).get("conditions") or ():
+        if condition.get("type") == "Ready":
+            return condition.get("status") == "True"
+    return False
+
+
+class Runtime:
+    def __init__(self, secrets: SecretSource, *, client_factory: Callable[..., Any] | None = None) -> None:
+        self.index = ObjectIndex()
+        self.wakeups = Wakeups()
+        self.secrets = secrets
+        self.sessions: dict[ObjectKey, BrandSession] = {}
+        self.client_factory = client_factory
+        self._reconciled: dict[ObjectKey, tuple] = {}
+        self._seen: dict[ObjectKey, tuple] = {}
+        self._secret_versions: dict[ObjectKey, str] = {}
+
+    # -- what the watch streams tell us -----------------------------------------------------------
+
+    def saw(self, kind: str, body: Mapping[str, Any], *, deleted: bool = False) -> None:
+        """Remember an object and wake whoever its change concerns (itself, its dependents)."""
+        key = ObjectKey.of(kind, body)
+        if deleted:
+            self.index.forget(key)
+            self._reconciled.pop(key, None)
+            self._seen.pop(key, None)
+            self.wakeups.forget(key)
+            self.wakeups.wake_all(self.index.dependents(key))
+            return
+        self.index.remember(key, body)
+        if self._fingerprint(body) != self._reconciled.get(key):
+            self.wakeups.wake(key)
+        status = body.get("status") or {}
+        visible = (_ready(body), status.get("externalId"), (body.get("spec") or {}).get("extensionId"))
+        if self._seen.get(key) != visible:
+            self._seen[key] = visible
+            self.wakeups.wake_all(self.index.dependents(key))
+
+    def saw_secret(self, namespace: str, name: str, resource_version: str | None, *, deleted: bool = False) -> None:
+        key = ObjectKey(SECRET, namespace, name)
+        if deleted:
+            self._secret_versions.pop(key, None)
+        elif resource_version is not None:
+            if self._secret_versions.get(key) == resource_version:
+                return
+            self._secret_versions[key] = resource_version
+        self.wakeups.wake_all(self.index.dependents(key))
+
+    def secret_version(self, namespace: str, name: str) -> str | None:
+        return self._secret_versions.get(ObjectKey(SECRET, namespace, name))
+
+    @staticmethod
+    def _fingerprint(body: Mapping[str, Any]) -> tuple:
+        meta = body.get("metadata") or {}
+        return (generation(body), is_paused(body), external_id(body), bool(meta.get("deletionTimestamp")))
+
+    # -- brand sessions ---------------------------------------------------------------------------
+
+    def session_for(self, brand_key: ObjectKey) -> BrandSession:
+        session = self.sessions.get(brand_key)
+        if session is None or not _ready(self.index.body(brand_key)):
+            raise Waiting("WaitingForBrand", f"QualtricsBrand {brand_key.name} is not Ready yet")
+        return session
+
+    async def replace_session(self, brand_key: ObjectKey, session: BrandSession | None) -> None:
+        old = self.sessions.pop(brand_key, None)
+        if session is not None:
+            self.sessions[brand_key] = session
+        if old is not None and old is not session:
+            await old.close()
+        self.wakeups.wake_all(self.index.dependents_transitive(brand_key))
+
+    def resync_seconds(self, key: ObjectKey) -> float:
+        brand_key = kinds.brand_of(self, key)
+        body = self.index.body(brand_key) if brand_key else None
+        return kinds.resync_seconds(body) if body else DEFAULT_RESYNC_SECONDS
+
+    async def close(self) -> None:
+        for key in list(self.sessions):
+            await self.replace_session(key, None)
+
+    # -- the two verbs ----------------------------------------------------------------------------
+
+    async def converge(self, kind: str, body: Mapping[str, Any]) -> Outcome:
+        key = ObjectKey.of(kind, body)
+        self.index.remember(key, body)
+        self._reconciled[key] = self._fingerprint(body)
+        outcome = await self._guarded(kind, lambda: kinds.converge(self, kind, key, body))
+        if kind == BRAND and outcome.state is State.READY:
+            self.wakeups.wake_all(self.index.dependents_transitive(key))
+        return outcome
+
+    async def finalize(self, kind: str, body: Mapping[str, Any]) -> Outcome:
+        key = ObjectKey.of(kind, body)
+        return await self._guarded(kind, lambda: kinds.finalize(self, kind, key, body))
+
+    async def _guarded(self, kind: str, step: Callable[[], Awaitable[Outcome]]) -> Outcome:
+        """Every failure becomes a decision: wait, retry with backoff, or refuse with a condition."""
+        try:
+            return await step()
+        except Waiting as waiting:
+            return Outcome.waiting(waiting.reason, waiting.message)
+        except Refused as refused:
+            return Outcome.refused(refused.reason, refused.message)
+        except pydantic.ValidationError as invalid:
+            first = invalid.errors()[0]
+            where = ".".join(str(part) for part in first.get("loc", ()))
+            return Outcome.refused("InvalidSpec", f"{where}: {first.get('msg')}")
+        except (errors.RateLimited, errors.Unavailable) as busy:
+            return Outcome.retrying("BrandUnavailable", f"the brand is unavailable: {busy}", busy.retry_after)
+        except errors.AuthenticationFailed as denied:
+            return Outcome.retrying("BrandAuthenticationFailed", f"the brand refused the credentials: {denied}")
+        except errors.Forbidden as forbidden:
+            return Outcome.refused("Forbidden", f"the brand refused: {forbidden}")
+        except errors.Invalid as invalid:
+            field = f"{invalid.field}: " if invalid.field else ""
+            return Outcome.refused("BrandRefused", f"{field}{invalid.message} ({invalid.error_code})")
+        except (errors.NotFound, errors.Conflict) as stale:
+            # Our observation was out of date: observe again and retry soon.
+            for session in self.sessions.values():
+                session.invalidate()
+            return Outcome.retrying("ObservationStale", f"the brand changed under us: {stale}", 1.0)
+        except Exception as unexpected:  # never crash the loop on a bug: report it and retry
+            logger.exception("reconciling a %s failed unexpectedly", kind)
+            return Outcome.retrying("InternalError", f"{type(unexpected).__name__}: {unexpected}")

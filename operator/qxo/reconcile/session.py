@@ -1,0 +1,78 @@
+"""A connected brand: its client, who the operator is there, and the one shared observation of it.
+
+Every resource of a brand reads this observation instead of the brand, so steady state costs
+the pages of one observation per resync interval however many resources there are. Writes
+update the observation in place, so a resource reconciled right after another sees its change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from qxo.qualtrics import BrandClient
+from qxo.qualtrics.models import Account, BrandSnapshot, Extension, Identity
+
+
+@dataclass
+class BrandState:
+    extensions: dict[str, Extension] = field(default_factory=dict)
+    accounts: dict[str, Account] = field(default_factory=dict)
+    pages: int = 0
+
+    @classmethod
+    def of(cls, snapshot: BrandSnapshot) -> BrandState:
+        return cls(
+            extensions={extension.id: extension for extension in snapshot.extensions},
+            accounts={account.id: account for account in snapshot.accounts},
+            pages=snapshot.requests,
+        )
+
+    def account_named(self, extension_id: str, name: str) -> Account | None:
+        return next((a for a in self.accounts.values() if a.extension_id == extension_id and a.name == name), None)
+
+
+class BrandSession:
+    def __init__(self, client: BrandClient, identity: Identity, fingerprint: tuple) -> None:
+        self.client = client
+        self.identity = identity
+        self.fingerprint = fingerprint  # what the session was built from (config, Secret version)
+        self.state = BrandState()
+        self.observed_at: float | None = None
+        self.observed_time: datetime | None = None
+        self.observations = 0
+        self._stale = True
+        self._lock = asyncio.Lock()
+        self._group_ids: dict[str, str] | None = None
+
+    def invalidate(self) -> None:
+        """Our view may be wrong (a 404 or 409 said so): the next reader observes afresh."""
+        self._stale = True
+
+    async def observe(self, *, max_age: float | None = None) -> BrandState:
+        """The shared observation, refreshed when stale or older than `max_age` seconds."""
+        async with self._lock:
+            age = None if self.observed_at is None else time.monotonic() - self.observed_at
+            if self._stale or age is None or (max_age is not None and age >= max_age):
+                snapshot = await self.client.observe(salesforce=False)
+                self.state = BrandState.of(snapshot)
+                self.observed_at = time.monotonic()
+                self.observed_time = datetime.now(UTC)
+                self.observations += 1
+                self._stale = False
+                self._group_ids = None
+            return self.state
+
+    async def resolve_users(self, names: Iterable[str]) -> dict[str, str]:
+        return await self.client.resolve_users(names)
+
+    async def resolve_groups(self, names: Iterable[str]) -> dict[str, str]:
+        if self._group_ids is None:
+            self._group_ids = {group.name: group.id for group in await self.client.groups()}
+        return {name: self._group_ids[name] for name in names if name in self._group_ids}
+
+    async def close(self) -> None:
+        await self.client.close()

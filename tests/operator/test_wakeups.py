@@ -1,0 +1,48 @@
+"""Wake-ups: a new key runs at once, wakes during a reconcile are kept, and dependents are found."""
+
+import asyncio
+
+from qxo.reconcile.index import ObjectIndex
+from qxo.reconcile.keys import ObjectKey
+from qxo.reconcile.wakeups import Wakeups
+
+KEY = ObjectKey("ExtensionAccount", "ns", "a")
+
+
+async def test_new_key_is_due_then_waits():
+    wakeups = Wakeups()
+    assert await wakeups.wait(KEY, timeout=0.01) is True
+    assert await wakeups.wait(KEY, timeout=0.01) is False
+
+
+async def test_wake_during_work_is_not_lost():
+    wakeups = Wakeups()
+    await wakeups.wait(KEY, timeout=0.01)
+    wakeups.wake(KEY)
+    assert await wakeups.wait(KEY, timeout=5) is True
+
+
+async def test_stopped_ends_the_wait():
+    wakeups = Wakeups()
+    await wakeups.wait(KEY, timeout=0.01)
+    stop = asyncio.Event()
+    waiter = asyncio.create_task(wakeups.wait(KEY, timeout=30, stopped=stop.wait()))
+    stop.set()
+    assert await asyncio.wait_for(waiter, 5) is False
+
+
+def test_dependents_follow_references_and_their_changes():
+    index = ObjectIndex()
+    account = {"metadata": {"namespace": "ns", "name": "a"},
+               "spec": {"installRef": {"name": "i"}, "credentials": {"secretRef": {"name": "s"}}}}
+    grant = {"metadata": {"namespace": "ns", "name": "g"}, "spec": {"accountRef": {"name": "a"}}}
+    index.remember(KEY, account)
+    index.remember(ObjectKey("AccountGrant", "ns", "g"), grant)
+    install = ObjectKey("ExtensionInstall", "ns", "i")
+    assert index.dependents(ObjectKey("Secret", "ns", "s")) == {KEY}
+    assert index.dependents_transitive(install) == {KEY, ObjectKey("AccountGrant", "ns", "g")}
+    account["spec"]["credentials"]["secretRef"]["name"] = "other"
+    index.remember(KEY, account)
+    assert index.dependents(ObjectKey("Secret", "ns", "s")) == set()
+    index.forget(KEY)
+    assert index.dependents(install) == set()
