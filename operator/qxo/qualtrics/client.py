@@ -58,6 +58,7 @@ class BrandClient:
 
     async def _pages(self, operation: str, query: dict[str, str] | None = None,
                      **path_params: str) -> AsyncIterator[list[dict[str, Any]]]:
+        query = {"pageSize": str(self.page_size), **(query or {})}
         result = await self._transport.call(operation, query=query, **path_params)
         while True:
             yield list((result or {}).get("elements", []))
@@ -102,12 +103,11 @@ class BrandClient:
     async def observe(self, *, salesforce: bool = True) -> BrandSnapshot:
         """Every extension (install state, domains, enablement) and every account (with access), in pages."""
         before = self.stats.reads
-        size = str(self.page_size)
-        extensions = await self._all("list_extensions", {"include": "domains,enablement", "pageSize": size})
-        accounts = await self._all("list_accounts", {"include": "access", "pageSize": size})
+        extensions = await self._all("list_extensions", {"include": "domains,enablement"})
+        accounts = await self._all("list_accounts", {"include": "access"})
         connections = []
         if salesforce:
-            connections = await self._all("list_brand_salesforce_connections", {"pageSize": size})
+            connections = await self._all("list_brand_salesforce_connections")
         return BrandSnapshot(
             extensions=tuple(Extension.model_validate(e) for e in extensions),
             accounts=tuple(Account.model_validate(a) for a in accounts),
@@ -116,8 +116,7 @@ class BrandClient:
         )
 
     async def extensions(self) -> list[Extension]:
-        return [Extension.model_validate(e) for e in
-                await self._all("list_extensions", {"pageSize": str(self.page_size)})]
+        return [Extension.model_validate(e) for e in await self._all("list_extensions")]
 
     # -- installs, domains, enablement (modelled) --------------------------------------------------
 
@@ -151,7 +150,7 @@ class BrandClient:
 
     async def accounts(self, extension_id: str) -> list[Account]:
         return [Account.model_validate(a) for a in await self._all(
-            "list_extension_accounts", {"pageSize": str(self.page_size)}, extension_id=extension_id)]
+            "list_extension_accounts", {"include": "access"}, extension_id=extension_id)]
 
     async def find_account(self, extension_id: str, name: str) -> Account | None:
         """The account with this natural key (extension, name), if any."""
@@ -192,7 +191,7 @@ class BrandClient:
 
     async def salesforce_connections(self, user_id: str) -> list[SalesforceConnection]:
         return [SalesforceConnection.model_validate(c) for c in await self._all(
-            "list_salesforce_connections", {"pageSize": str(self.page_size)}, user_id=user_id)]
+            "list_salesforce_connections", user_id=user_id)]
 
     async def create_salesforce_connection(self, user_id: str, *, name: str, environment: str, instance_url: str,
                                            org_id: str, credentials: dict[str, str] | None = None,

@@ -15,7 +15,7 @@ from qxo.sandbox.brand import audit
 from qxo.sandbox.brand.common import now
 from qxo.sandbox.brand.faults import FaultSpecError
 from qxo.sandbox.brand.handlers import routes as api_routes
-from qxo.sandbox.brand.plumbing import SANDBOX, error_response, sandbox
+from qxo.sandbox.brand.plumbing import BODY, CALLER, OUTCOME, REQUEST_ID, SANDBOX, error_response, sandbox
 from qxo.sandbox.brand.rules import ApiError
 from qxo.sandbox.brand.state_people import expire_tokens, issue_token
 from qxo.sandbox.brand.store import dumps
@@ -32,19 +32,19 @@ def _drop(request: web.Request) -> web.Response:
 
 
 async def _record(request: web.Request, status: int, fault: str | None = None) -> None:
-    outcome = request.get("outcome")
-    caller = request.get("caller")
+    outcome = request.get(OUTCOME)
+    caller = request.get(CALLER)
     route = request.match_info.route.resource
     entry: dict[str, Any] = {
         "at": now(), "who": caller.username if caller else None,
         "method": request.method, "route": route.canonical if route is not None else request.path,
-        "path": request.path, "status": status, "requestId": request["request_id"],
+        "path": request.path, "status": status, "requestId": request[REQUEST_ID],
     }
     if fault:
         entry["fault"] = fault
     if request.method != "GET":
         entry["clientRequestId"] = request.headers.get("X-Client-Request-Id")
-        entry["request"] = audit.redact(request.get("body"))
+        entry["request"] = audit.redact(request.get(BODY))
         if outcome is not None:
             entry.update(before=outcome.before, after=outcome.after, replayed=outcome.replayed)
     changed = bool(outcome and outcome.write and not outcome.replayed and status < 300)
@@ -56,7 +56,7 @@ async def brand_middleware(request: web.Request, handler: Any) -> web.StreamResp
     if request.path.startswith("/_sandbox/"):
         return await handler(request)
     sb = sandbox(request)
-    request["request_id"] = str(uuid.uuid4())
+    request[REQUEST_ID] = str(uuid.uuid4())
     if sb.latency_ms:
         await asyncio.sleep(sb.latency_ms / 1000)
     fault = sb.faults.draw()
@@ -65,13 +65,13 @@ async def brand_middleware(request: web.Request, handler: Any) -> web.StreamResp
         return _drop(request)
     if fault in ("500", "503", "429"):
         response = error_response(ApiError(int(fault), "INJECTED_FAULT", f"sandbox fault injected: {fault}"),
-                                  request["request_id"])
+                                  request[REQUEST_ID])
         await _record(request, response.status, fault)
         return response
     wait = sb.rate_limit.admit() if sb.rate_limit else None
     if wait is not None:
         response = error_response(ApiError(429, "RATE_LIMIT_EXCEEDED", "the brand's request rate limit is exceeded"),
-                                  request["request_id"], headers={"Retry-After": str(math.ceil(wait))})
+                                  request[REQUEST_ID], headers={"Retry-After": str(math.ceil(wait))})
         await _record(request, 429)
         return response
     response = await _handle(request, handler)
@@ -86,13 +86,13 @@ async def _handle(request: web.Request, handler: Any) -> web.StreamResponse:
     try:
         return await handler(request)
     except ApiError as error:
-        return error_response(error, request["request_id"])
+        return error_response(error, request[REQUEST_ID])
     except web.HTTPException as error:
         code = _HTTP_ERRORS.get(error.status, "HTTP_ERROR")
-        return error_response(ApiError(error.status, code, error.reason), request["request_id"])
+        return error_response(ApiError(error.status, code, error.reason), request[REQUEST_ID])
     except Exception:
         log.exception("sandbox brand: unexpected error on %s %s", request.method, request.path)
-        return error_response(ApiError(500, "INTERNAL_ERROR", "unexpected sandbox error"), request["request_id"])
+        return error_response(ApiError(500, "INTERNAL_ERROR", "unexpected sandbox error"), request[REQUEST_ID])
 
 
 async def oauth_token(request: web.Request) -> web.Response:

@@ -21,6 +21,18 @@ from qxo.sandbox.brand.state_people import caller_for_token
 from qxo.sandbox.brand.store import Store, dumps
 
 SANDBOX = web.AppKey("sandbox", object)
+# Typed per-request keys where aiohttp has them (3.14+); plain strings before.
+_request_key = getattr(web, "RequestKey", None)
+
+
+def _key(name: str, kind: type) -> Any:
+    return _request_key(name, kind) if _request_key else name
+
+
+REQUEST_ID = _key("request_id", str)
+CALLER = _key("caller", object)
+OUTCOME = _key("outcome", object)
+BODY = _key("body", object)
 
 
 def meta(status: int, request_id: str) -> dict:
@@ -52,7 +64,7 @@ async def authorize(request: web.Request, *, admin: bool = False, brand: bool = 
     if caller is None:
         # Never echo the presented token: it may be a real one sent to the wrong place.
         raise ApiError(401, "AUTHENTICATION_FAILED", "missing, unknown or expired API token or OAuth access token")
-    request["caller"] = caller
+    request[CALLER] = caller
     if brand and request.match_info.get("brandId") != sandbox(request).brand_id:
         raise ApiError(404, "BRAND_NOT_FOUND", "no such brand for this token")
     if admin:
@@ -67,7 +79,7 @@ async def json_body(request: web.Request) -> Any:
         body = json.loads(await request.text())
     except (ValueError, UnicodeDecodeError):
         raise invalid("INVALID_JSON", "body", "is not valid JSON") from None
-    request["body"] = body
+    request[BODY] = body
     return body
 
 
@@ -94,8 +106,8 @@ async def run_page(request: web.Request, fn: Callable, *args: Any) -> web.Respon
     offset = _int_param(request, "offset", 0, 0, 10**9)
     elements, more = await store(request).run(fn, *args, offset, size)
     next_page = str(request.url.update_query(offset=str(offset + size))) if more else None
-    request["outcome"] = Outcome(200, None)
-    return envelope(200, {"elements": elements, "nextPage": next_page}, request["request_id"])
+    request[OUTCOME] = Outcome(200, None)
+    return envelope(200, {"elements": elements, "nextPage": next_page}, request[REQUEST_ID])
 
 
 async def run(request: web.Request, fn: Callable, *args: Any) -> web.Response:
@@ -104,12 +116,12 @@ async def run(request: web.Request, fn: Callable, *args: Any) -> web.Response:
     if request.method == "POST" and key:
         if len(key) > 200:
             raise invalid("INVALID_HEADER", "X-Client-Request-Id", "at most 200 characters")
-        fingerprint = hashlib.sha256(dumps([request.path, request.get("body")]).encode()).hexdigest()
-        outcome = await store(request).run(_idempotent, request["caller"], key, fingerprint, fn, args)
+        fingerprint = hashlib.sha256(dumps([request.path, request.get(BODY)]).encode()).hexdigest()
+        outcome = await store(request).run(_idempotent, request[CALLER], key, fingerprint, fn, args)
     else:
         outcome = await store(request).run(_plain, fn, args)
-    request["outcome"] = outcome
-    response = envelope(outcome.status, outcome.result, request["request_id"])
+    request[OUTCOME] = outcome
+    response = envelope(outcome.status, outcome.result, request[REQUEST_ID])
     if outcome.replayed:
         response.headers["X-Idempotent-Replay"] = "true"
     return response
