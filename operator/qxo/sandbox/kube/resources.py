@@ -43,7 +43,7 @@ class ResourceType:
     schema: dict[str, Any] | None = None
     crd_name: str = ""
     tracks_generation: bool = False
-    storage_group: str = ""
+    storage_group: str | None = None
     to_storage: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     from_storage: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
@@ -54,7 +54,8 @@ class ResourceType:
     @property
     def storage_key(self) -> str:
         """Versions of one resource share storage, as they share one etcd prefix."""
-        return f"{self.storage_group or self.group}/{self.plural}"
+        group = self.group if self.storage_group is None else self.storage_group
+        return f"{group}/{self.plural}"
 
 
 def _age_column() -> Column:
@@ -162,7 +163,7 @@ def builtin_types() -> list[ResourceType]:
             | {"regarding", "reason", "note", "deprecatedSource", "deprecatedFirstTimestamp", "deprecatedLastTimestamp",
                "deprecatedCount", "type", "eventTime", "series", "action", "related", "reportingController",
                "reportingInstance"},
-            storage_group="core",
+            storage_group="",
             to_storage=_event_to_core,
             from_storage=_event_from_core,
         ),

@@ -16,6 +16,7 @@ from qxo.sandbox.kube.watching import Stream
 log = logging.getLogger(__name__)
 OPEN_PATHS = ("/version", "/healthz", "/livez", "/readyz", "/_sandbox/")
 NS_SUBRESOURCES = ("status", "finalize")
+SANDBOX: web.AppKey = web.AppKey("sandbox")
 
 
 def _parse(sandbox, group: str, version: str, parts: list[str]) -> Target:
@@ -63,7 +64,7 @@ def _verb(method: str, target: Target, query) -> str:
 
 
 async def _resource(request: web.Request, group: str, version: str, rest: str) -> web.StreamResponse:
-    sandbox = request.app["sandbox"]
+    sandbox = request.app[SANDBOX]
     parts = [p for p in rest.split("/") if p]
     target = _parse(sandbox, group, version, parts)
     verb = _verb(request.method, target, request.query)
@@ -91,12 +92,12 @@ async def core(request: web.Request) -> web.StreamResponse:
     if version != "v1":
         raise ApiError(404, "the server could not find the requested resource")
     if not rest:
-        return respond(discovery.resource_list("", "v1", request.app["sandbox"].registry.groups()[""]["v1"]))
+        return respond(discovery.resource_list("", "v1", request.app[SANDBOX].registry.groups()[""]["v1"]))
     return await _resource(request, "", version, rest)
 
 
 async def groups(request: web.Request) -> web.StreamResponse:
-    registry = request.app["sandbox"].registry
+    registry = request.app[SANDBOX].registry
     parts = request.match_info["path"].split("/", 2)
     group_versions = registry.groups().get(parts[0]) if parts[0] else None
     if group_versions is None:
@@ -111,7 +112,7 @@ async def groups(request: web.Request) -> web.StreamResponse:
 
 
 async def api_root(request: web.Request) -> web.Response:
-    sandbox = request.app["sandbox"]
+    sandbox = request.app[SANDBOX]
     media = discovery.accepts_aggregated(request.headers.get("Accept", ""))
     if media:
         return respond(discovery.aggregated(sandbox.registry, True, media), content_type=media)
@@ -119,7 +120,7 @@ async def api_root(request: web.Request) -> web.Response:
 
 
 async def apis_root(request: web.Request) -> web.Response:
-    sandbox = request.app["sandbox"]
+    sandbox = request.app[SANDBOX]
     media = discovery.accepts_aggregated(request.headers.get("Accept", ""))
     if media:
         return respond(discovery.aggregated(sandbox.registry, False, media), content_type=media)
@@ -135,18 +136,18 @@ async def health(request: web.Request) -> web.Response:
 
 
 async def openapi_root(request: web.Request) -> web.Response:
-    return respond(request.app["sandbox"].openapi.root())
+    return respond(request.app[SANDBOX].openapi.root())
 
 
 async def openapi_doc(request: web.Request) -> web.Response:
-    body = request.app["sandbox"].openapi.document(request.match_info["path"])
+    body = request.app[SANDBOX].openapi.document(request.match_info["path"])
     if body is None:
         raise ApiError(404, "the server could not find the requested resource")
     return respond(body)
 
 
 async def stats(request: web.Request) -> web.Response:
-    counts: Counter[str] = request.app["sandbox"].stats
+    counts: Counter[str] = request.app[SANDBOX].stats
     by_verb: dict[str, dict[str, int]] = {}
     for key, count in counts.items():
         verb, resource = key.split(" ", 1)
@@ -156,7 +157,7 @@ async def stats(request: web.Request) -> web.Response:
 
 @web.middleware
 async def status_errors(request: web.Request, handler):
-    sandbox = request.app["sandbox"]
+    sandbox = request.app[SANDBOX]
     try:
         if sandbox.token and not request.path.startswith(OPEN_PATHS):
             if request.headers.get("Authorization", "") != f"Bearer {sandbox.token}":
@@ -178,7 +179,7 @@ async def status_errors(request: web.Request, handler):
 
 def build_app(sandbox) -> web.Application:
     app = web.Application(middlewares=[status_errors], client_max_size=16 * 1024 * 1024)
-    app["sandbox"] = sandbox
+    app[SANDBOX] = sandbox
     app.router.add_get("/version", version)
     for path in ("/healthz", "/livez", "/readyz"):
         app.router.add_get(path, health)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import ssl
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import trustme
 import yaml
 from aiohttp import web
 
@@ -34,8 +37,18 @@ class Handle:
 class KubeSandbox:
     """An in-memory Kubernetes API server for trying and testing qxo; never for production."""
 
-    def __init__(self, token: str | None = None, *, history: int = 1000, bookmark_interval: float = 30.0) -> None:
+    def __init__(
+        self,
+        token: str | None = None,
+        *,
+        tls: bool | None = None,
+        history: int = 1000,
+        bookmark_interval: float = 30.0,
+    ) -> None:
         self.token = token
+        # kubectl sends kubeconfig credentials only over TLS, so a token implies HTTPS unless told otherwise
+        self.tls = token is not None if tls is None else tls
+        self._ca: trustme.CA | None = trustme.CA() if self.tls else None
         self.bookmark_interval = bookmark_interval
         self.hub = Hub(history)
         self.store = Store(self.hub)
@@ -56,12 +69,24 @@ class KubeSandbox:
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         self._runner = web.AppRunner(build_app(self), access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
+        site = web.TCPSite(self._runner, host, port, ssl_context=self._ssl_context(host))
         await site.start()
         sockets = site._server.sockets if site._server else []
         bound = sockets[0].getsockname()[1] if sockets else port
-        self.url = f"http://{host}:{bound}"
+        self.url = f"{'https' if self.tls else 'http'}://{host}:{bound}"
         return self.url
+
+    def _ssl_context(self, host: str) -> ssl.SSLContext | None:
+        if self._ca is None:
+            return None
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self._ca.issue_cert(host, "localhost", "127.0.0.1").configure_cert(context)
+        return context
+
+    @property
+    def ca_pem(self) -> bytes | None:
+        """The CA that signed the server certificate, for clients to trust; None without TLS."""
+        return self._ca.cert_pem.bytes() if self._ca else None
 
     async def stop(self) -> None:
         self.hub.close_all()
@@ -71,10 +96,13 @@ class KubeSandbox:
 
     def kubeconfig(self) -> dict[str, Any]:
         user: dict[str, Any] = {"token": self.token} if self.token else {}
+        cluster: dict[str, Any] = {"server": self.url}
+        if self.ca_pem:
+            cluster["certificate-authority-data"] = base64.b64encode(self.ca_pem).decode()
         return {
             "apiVersion": "v1",
             "kind": "Config",
-            "clusters": [{"name": "qxo-sandbox", "cluster": {"server": self.url}}],
+            "clusters": [{"name": "qxo-sandbox", "cluster": cluster}],
             "users": [{"name": "qxo-sandbox", "user": user}],
             "contexts": [{"name": "qxo-sandbox",
                           "context": {"cluster": "qxo-sandbox", "user": "qxo-sandbox", "namespace": "default"}}],

@@ -101,6 +101,8 @@ async def create(sandbox, target: Target, request: web.Request) -> web.Response:
     body_ns = (obj.get("metadata") or {}).get("namespace")
     if rtype.namespaced and body_ns and body_ns != namespace:
         raise bad_request("the namespace of the provided object does not match the namespace sent on the request")
+    if rtype.status_subresource and rtype.crd_name:
+        obj.pop("status", None)  # status is written only through /status
     obj, warnings = admit(sandbox, target, obj, None, _directive(request))
     stored = sandbox.store.create(rtype, namespace, obj, dry_run=_dry_run(request))
     if not _dry_run(request):
