@@ -42,6 +42,10 @@ class RefreshTokenRevoked(OAuthError):
 
     def __init__(self, description: str = "", status: int | None = 400):
         super().__init__("invalid_grant", description, status)
+        self.args = (
+            f"{self.args[0]}: the refresh token is revoked or expired; authorize the connected app again as the "
+            "integration user and store the new refresh token",
+        )
 
 
 class TokenSignatureInvalid(SalesforceError):

@@ -60,6 +60,9 @@ class OrgState:
         return bool(token) and self.access_tokens.get(token, 0) > time.time()
 
 
+STATE = web.AppKey("state", OrgState)
+
+
 def _bearer(request: web.Request) -> str | None:
     header = request.headers.get("Authorization", "")
     return header[7:] if header.startswith("Bearer ") else None
@@ -67,7 +70,7 @@ def _bearer(request: web.Request) -> str | None:
 
 def build_app(state: OrgState) -> web.Application:
     app = web.Application()
-    app["state"] = state
+    app[STATE] = state
     app.router.add_post("/services/oauth2/token", token)
     app.router.add_post("/services/oauth2/introspect", introspect)
     app.router.add_get("/services/oauth2/userinfo", userinfo)
@@ -88,7 +91,7 @@ def build_app(state: OrgState) -> web.Application:
 
 
 async def token(request: web.Request) -> web.Response:
-    state: OrgState = request.app["state"]
+    state: OrgState = request.app[STATE]
     state.counters["tokenRequests"] += 1
     knobs = state.org["knobs"]
     if knobs.get("tokenEndpointFailures", 0) > 0:
@@ -131,7 +134,7 @@ async def token(request: web.Request) -> web.Response:
 
 
 async def introspect(request: web.Request) -> web.Response:
-    state: OrgState = request.app["state"]
+    state: OrgState = request.app[STATE]
     state.counters["introspections"] += 1
     form = await request.post()
     if form.get("client_id") != state.client_id or form.get("client_secret") != state.client_secret:
@@ -157,7 +160,7 @@ async def introspect(request: web.Request) -> web.Response:
 
 
 async def userinfo(request: web.Request) -> web.Response:
-    state: OrgState = request.app["state"]
+    state: OrgState = request.app[STATE]
     if not state.valid_access(_bearer(request)):
         return web.Response(status=403, text="Bad_OAuth_Token")
     user = state.org["user"]
@@ -176,7 +179,7 @@ async def userinfo(request: web.Request) -> web.Response:
 
 
 def _guard_rest(request: web.Request) -> web.Response | None:
-    state: OrgState = request.app["state"]
+    state: OrgState = request.app[STATE]
     state.counters["apiRequests"] += 1
     if not state.valid_access(_bearer(request)):
         return sf_error(401, "INVALID_SESSION_ID", "Session expired or invalid")
@@ -191,7 +194,7 @@ async def query(request: web.Request) -> web.Response:
     refused = _guard_rest(request)
     if refused:
         return refused
-    org = request.app["state"].org
+    org = request.app[STATE].org
     try:
         records = execute(org, request.query.get("q", ""), orgmodel.has_user_permission(org, "ViewSetup"))
     except SoqlError as error:
@@ -203,7 +206,7 @@ async def describe(request: web.Request) -> web.Response:
     refused = _guard_rest(request)
     if refused:
         return refused
-    org, name = request.app["state"].org, request.match_info["name"]
+    org, name = request.app[STATE].org, request.match_info["name"]
     sobject = next((s for s in org["sobjects"] if s.lower() == name.lower()), None)
     if sobject is None or not orgmodel.can_read_object(org, sobject):
         return sf_error(404, "NOT_FOUND", "The requested resource does not exist")
@@ -250,14 +253,14 @@ async def limits(request: web.Request) -> web.Response:
     refused = _guard_rest(request)
     if refused:
         return refused
-    state: OrgState = request.app["state"]
+    state: OrgState = request.app[STATE]
     daily = int(state.org.get("limits", {}).get("DailyApiRequests", 15000))
     used = state.counters["apiRequests"]
     return web.json_response({"DailyApiRequests": {"Max": daily, "Remaining": max(0, daily - used)}})
 
 
 async def metadata(request: web.Request) -> web.Response:
-    state: OrgState = request.app["state"]
+    state: OrgState = request.app[STATE]
     state.counters["apiRequests"] += 1
     try:
         root = ET.fromstring(await request.read())  # noqa: S314 - the sandbox parses its own test clients' XML
@@ -301,11 +304,11 @@ async def metadata(request: web.Request) -> web.Response:
 
 
 async def get_org(request: web.Request) -> web.Response:
-    return web.json_response(request.app["state"].org)
+    return web.json_response(request.app[STATE].org)
 
 
 async def patch_org(request: web.Request) -> web.Response:
-    state: OrgState = request.app["state"]
+    state: OrgState = request.app[STATE]
     try:
         patch = await request.json()
     except ValueError:
@@ -320,7 +323,7 @@ async def patch_org(request: web.Request) -> web.Response:
 
 
 async def revoke(request: web.Request) -> web.Response:
-    state: OrgState = request.app["state"]
+    state: OrgState = request.app[STATE]
     body = await request.json() if request.can_read_body else {}
     targets = [body["refresh_token"]] if body.get("refresh_token") else list(state.refresh_tokens)
     for target in targets:
@@ -330,15 +333,15 @@ async def revoke(request: web.Request) -> web.Response:
 
 
 async def mint(request: web.Request) -> web.Response:
-    return web.json_response({"refresh_token": request.app["state"].mint_refresh_token()})
+    return web.json_response({"refresh_token": request.app[STATE].mint_refresh_token()})
 
 
 async def expire(request: web.Request) -> web.Response:
-    state: OrgState = request.app["state"]
+    state: OrgState = request.app[STATE]
     count = len(state.access_tokens)
     state.access_tokens.clear()
     return web.json_response({"expired": count})
 
 
 async def stats(request: web.Request) -> web.Response:
-    return web.json_response(request.app["state"].counters)
+    return web.json_response(request.app[STATE].counters)
