@@ -86,7 +86,11 @@ def check_api_enabled(facts: Facts) -> Check:
             f"REST calls succeed for {facts.username}, so API Enabled is granted "
             f"(which grant holds it is unreadable without {VIEW_SETUP})",
         )
-    holders = [ps["Name"] for ps in facts.permission_sets if ps.get("PermissionsApiEnabled")]
+    holders = [
+        f"the profile '{facts.profile_name()}'" if ps.get("IsOwnedByProfile") else f"permission set {ps['Name']}"
+        for ps in facts.permission_sets
+        if ps.get("PermissionsApiEnabled")
+    ]
     if holders:
         return Check("ApiEnabled", "Passed", f"API Enabled is granted by {', '.join(sorted(holders))}")
     return Check(
