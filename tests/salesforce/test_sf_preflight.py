@@ -17,6 +17,7 @@ async def test_seeded_org_passes_every_check(connection, seed_requirements):
     checks = await run_preflight(connection, seed_requirements)
     assert [c.name for c in checks] == list(CHECK_NAMES)
     assert {c.name: c.result for c in checks} == dict.fromkeys(CHECK_NAMES, "Passed")
+    assert "the profile 'Qualtrics Integration'" in checks[0].message
 
 
 BREAKS = [
