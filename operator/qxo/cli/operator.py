@@ -30,6 +30,9 @@ def run(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not args.verbose:
+        # kopf says "Handler ... succeeded" for every event and timer run: keep its warnings only.
+        logging.getLogger("kopf.objects").setLevel(logging.WARNING)
     clusterwide = args.all_namespaces or not args.namespace
     try:
         asyncio.run(kopf.operator(

@@ -99,8 +99,14 @@ def plan_removal(account: Account | None) -> tuple[Action, ...]:
 async def apply(session: BrandSession, action: Action) -> Account | None:
     client, accounts = session.client, session.state.accounts
     if isinstance(action, CreateAccount):
-        account = await client.create_account(action.extension_id, action.name, action.credentials.values,
-                                               client_request_id=action.client_request_id)
+        # The shared observation may predate an account someone just added in the UI: look it up by
+        # natural key first (a page of this extension's accounts), and adopt it rather than collide.
+        existing = await client.find_account(action.extension_id, action.name)
+        if existing is not None:
+            account = await client.update_account(existing.id, credentials=action.credentials.values)
+        else:
+            account = await client.create_account(action.extension_id, action.name, action.credentials.values,
+                                                   client_request_id=action.client_request_id)
     elif isinstance(action, RenameAccount):
         account = await client.update_account(action.account_id, name=action.name)
     elif isinstance(action, RotateCredentials):

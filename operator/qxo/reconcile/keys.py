@@ -15,6 +15,8 @@ CONFIGMAP = "ConfigMap"
 
 PAUSED_ANNOTATION = "qxo.dev/paused"
 EXTERNAL_ID_ANNOTATION = "qxo.dev/external-id"
+# On a QualtricsBrand: any new value asks for a fresh observation now (like ArgoCD's refresh).
+REFRESH_ANNOTATION = "qxo.dev/refresh"
 
 
 class ObjectKey(NamedTuple):
@@ -46,6 +48,10 @@ def is_paused(body: Mapping[str, Any]) -> bool:
 def external_id(body: Mapping[str, Any]) -> str | None:
     value = annotations(body).get(EXTERNAL_ID_ANNOTATION, "").strip()
     return value or None
+
+
+def refresh_requested(body: Mapping[str, Any]) -> str | None:
+    return annotations(body).get(REFRESH_ANNOTATION) or None
 
 
 def generation(body: Mapping[str, Any]) -> int:

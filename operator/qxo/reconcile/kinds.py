@@ -22,7 +22,7 @@ from qxo.reconcile import brand as brands
 from qxo.reconcile import grant as grants
 from qxo.reconcile import install as installs
 from qxo.reconcile.conditions import State, Verdict
-from qxo.reconcile.keys import ACCOUNT, BRAND, GRANT, INSTALL, ObjectKey, external_id, is_paused
+from qxo.reconcile.keys import ACCOUNT, BRAND, GRANT, INSTALL, ObjectKey, external_id, is_paused, refresh_requested
 from qxo.reconcile.outcome import Outcome, Refused, Waiting
 from qxo.reconcile.session import BrandSession
 
@@ -88,6 +88,10 @@ async def carry_out(body: Mapping[str, Any], policy: ManagementPolicy, actions: 
 async def converge_brand(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) -> Outcome:
     spec = QualtricsBrandSpec.model_validate(body.get("spec") or {})
     session = await brands.connect(rt, key, spec)
+    requested = refresh_requested(body)
+    if requested != session.refresh_seen:
+        session.refresh_seen = requested
+        session.invalidate()
     state = await session.observe(max_age=brands.resync_seconds(body))
     status = brands.status_of(session, state)
     return Outcome.ready(f"connected as {session.identity.user_name}", status=status)
@@ -157,8 +161,14 @@ async def converge_account(rt: Runtime, key: ObjectKey, body: Mapping[str, Any])
     extension_id = install["spec"]["extensionId"]
     session = rt.session_for(key.sibling(BRAND, install["spec"]["brandRef"]["name"]))
     state = await session.observe()
+    seen = session.observations
     known_id = _known_account_id(body)
+    if known_id and known_id not in state.accounts:
+        state = await session.observe_again(seen)  # added since we last looked, or really gone?
     account = accounts.find(state.accounts, extension_id, spec.display_name, known_id)
+    if account is None and external_id(body):
+        raise Refused("ExternalObjectNotFound",
+                      f"metadata.annotations[qxo.dev/external-id]: the brand has no account {known_id!r} to adopt")
     applied = _applied(body)
     secret_name = spec.credentials.secret_ref.name
     cached_version = rt.secret_version(key.namespace, secret_name)
@@ -242,10 +252,13 @@ async def converge_grant(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) -
         raise Waiting("WaitingForAccount", f"ExtensionAccount {account_key.name} has no account in the brand yet")
     session = rt.session_for(brand_key)
     state = await session.observe()
+    seen = session.observations
+    if account_id not in state.accounts:
+        state = await session.observe_again(seen)
     account = state.accounts.get(account_id)
     if account is None:
-        session.invalidate()
-        raise Waiting("WaitingForAccount", f"account {account_id} is not in the brand's observation yet")
+        # Gone from the brand: the ExtensionAccount re-creates it, and its new status wakes us.
+        raise Waiting("WaitingForAccount", f"account {account_id} is not in the brand")
     desired = await _desired_access(session, spec)
     actions = grants.plan(desired, account, session.identity)
     outcome = await carry_out(body, spec.management_policy, actions, lambda a: grants.apply(session, a))

@@ -17,7 +17,7 @@ from qxo.qualtrics import errors
 from qxo.reconcile import kinds
 from qxo.reconcile.conditions import State
 from qxo.reconcile.index import ObjectIndex
-from qxo.reconcile.keys import BRAND, SECRET, ObjectKey, external_id, generation, is_paused
+from qxo.reconcile.keys import BRAND, SECRET, ObjectKey, external_id, generation, is_paused, refresh_requested
 from qxo.reconcile.outcome import Outcome, Refused, Waiting
 from qxo.reconcile.session import BrandSession
 from qxo.reconcile.wakeups import Wakeups
@@ -82,7 +82,8 @@ class Runtime:
     @staticmethod
     def _fingerprint(body: Mapping[str, Any]) -> tuple:
         meta = body.get("metadata") or {}
-        return (generation(body), is_paused(body), external_id(body), bool(meta.get("deletionTimestamp")))
+        return (generation(body), is_paused(body), external_id(body), refresh_requested(body),
+                bool(meta.get("deletionTimestamp")))
 
     # -- brand sessions ---------------------------------------------------------------------------
 

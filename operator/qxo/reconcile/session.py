@@ -44,6 +44,7 @@ class BrandSession:
         self.observed_at: float | None = None
         self.observed_time: datetime | None = None
         self.observations = 0
+        self.refresh_seen: str | None = None  # the last qxo.dev/refresh value acted on
         self._stale = True
         self._lock = asyncio.Lock()
         self._group_ids: dict[str, str] | None = None
@@ -65,6 +66,18 @@ class BrandSession:
                 self._stale = False
                 self._group_ids = None
             return self.state
+
+    async def observe_again(self, seen: int) -> BrandState:
+        """A newer observation than the one numbered `seen`: ours, or one another reconcile just made.
+
+        For a reconcile that did not find what it expected; many such reconciles at once share
+        one refresh instead of each reading the brand.
+        """
+        if self.observations <= seen:
+            async with self._lock:
+                if self.observations <= seen:
+                    self._stale = True
+        return await self.observe()
 
     async def resolve_users(self, names: Iterable[str]) -> dict[str, str]:
         return await self.client.resolve_users(names)

@@ -1,0 +1,210 @@
+"""A world for operator tests: the kube and brand sandboxes over real HTTP, the CRDs applied with
+kubectl, and `qxo operator` running as a real process that can be killed and restarted."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from kubernetes import client as k8s
+from kubernetes import config as k8s_config
+
+from qxo.sandbox.brand import BrandSandbox
+from qxo.sandbox.kube import KubeSandbox
+
+ROOT = Path(__file__).resolve().parents[2]
+NAMESPACE = "qxo-demo"
+GROUP, VERSION = "qxo.dev", "v1alpha1"
+PLURALS = {"QualtricsBrand": "qualtricsbrands", "ExtensionInstall": "extensioninstalls",
+           "ExtensionAccount": "extensionaccounts", "AccountGrant": "accountgrants",
+           "SalesforceLink": "salesforcelinks"}
+
+
+def example_documents(brand_url: str, token: str, *, salesforce: bool = False) -> list[dict[str, Any]]:
+    """examples/ as the sandboxes need them: the brand at the sandbox's URL with a real sandbox token."""
+    documents = []
+    for path in sorted((ROOT / "examples").glob("*.yaml")):
+        if path.name.startswith("40-") and not salesforce:
+            continue
+        for document in yaml.safe_load_all(path.read_text()):
+            if not document:
+                continue
+            if document["kind"] == "QualtricsBrand":
+                document["spec"].pop("datacenter", None)
+                document["spec"]["baseURL"] = brand_url
+            if document["kind"] == "Secret" and document["metadata"]["name"] == "acme-api-token":
+                document["stringData"] = {"token": token}
+            documents.append(document)
+    return documents
+
+
+class World:
+    def __init__(self, tmp: Path, kube: Any, brand: BrandSandbox) -> None:
+        self.tmp = tmp
+        self.kube = kube
+        self.brand = brand
+        self.kubeconfig = str(kube.kubeconfig_path)
+        self.api = k8s_config.new_client_from_config(config_file=self.kubeconfig)
+        self.custom = k8s.CustomObjectsApi(self.api)
+        self.core = k8s.CoreV1Api(self.api)
+        self.operator: subprocess.Popen | None = None
+        self.log_path = tmp / "operator.log"
+        self.starts = 0
+
+    # -- kubectl and the kubernetes client ----------------------------------------------------------
+
+    def kubectl(self, *args: str, input: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
+        result = subprocess.run(["kubectl", "--kubeconfig", self.kubeconfig, *args], input=input,
+                                capture_output=True, text=True, timeout=60)
+        if check and result.returncode != 0:
+            raise AssertionError(f"kubectl {' '.join(args)} failed: {result.stderr}")
+        return result
+
+    def apply(self, documents: list[dict[str, Any]] | dict[str, Any]) -> None:
+        if isinstance(documents, dict):
+            documents = [documents]
+        self.kubectl("apply", "-f", "-", input=yaml.safe_dump_all(documents))
+
+    def get(self, kind: str, name: str) -> dict[str, Any]:
+        return self.custom.get_namespaced_custom_object(GROUP, VERSION, NAMESPACE, PLURALS[kind], name)
+
+    def patch(self, kind: str, name: str, body: dict[str, Any]) -> None:
+        self.custom.patch_namespaced_custom_object(GROUP, VERSION, NAMESPACE, PLURALS[kind], name, body)
+
+    def delete(self, kind: str, name: str) -> None:
+        self.custom.delete_namespaced_custom_object(GROUP, VERSION, NAMESPACE, PLURALS[kind], name)
+
+    def exists(self, kind: str, name: str) -> bool:
+        try:
+            self.get(kind, name)
+            return True
+        except k8s.exceptions.ApiException as error:
+            if error.status == 404:
+                return False
+            raise
+
+    def condition(self, kind: str, name: str, type_: str = "Ready") -> dict[str, Any] | None:
+        for condition in (self.get(kind, name).get("status") or {}).get("conditions") or ():
+            if condition["type"] == type_:
+                return condition
+        return None
+
+    def wait_for(self, predicate: Callable[[], Any], what: str, timeout: float = 60) -> Any:
+        deadline = time.monotonic() + timeout
+        while True:
+            value = predicate()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}; operator log tail:\n{self.log_tail()}")
+            time.sleep(0.2)
+
+    def wait_condition(self, kind: str, name: str, status: str = "True", type_: str = "Ready",
+                       reason: str | None = None, timeout: float = 60) -> dict[str, Any]:
+        def matches():
+            body = self.get(kind, name)
+            condition = next((c for c in (body.get("status") or {}).get("conditions") or ()
+                              if c["type"] == type_), None)
+            generation_seen = (body.get("status") or {}).get("observedGeneration") == body["metadata"]["generation"]
+            if condition and generation_seen and condition["status"] == status \
+                    and (reason is None or condition["reason"] == reason):
+                return condition
+            return None
+        return self.wait_for(matches, f"{kind}/{name} {type_}={status} {reason or ''}", timeout)
+
+    def wait_gone(self, kind: str, name: str, timeout: float = 60) -> None:
+        self.wait_for(lambda: not self.exists(kind, name), f"{kind}/{name} to be deleted", timeout)
+
+    def events(self) -> list[Any]:
+        return self.core.list_namespaced_event(NAMESPACE).items
+
+    # -- the brand ----------------------------------------------------------------------------------
+
+    def audit(self) -> list[dict[str, Any]]:
+        with urllib.request.urlopen(f"{self.brand.base_url}/_sandbox/audit") as response:  # noqa: S310
+            return json.load(response)["entries"]
+
+    def writes(self, since: int = 0, user: str = "admin@acme.example") -> list[dict[str, Any]]:
+        return [e for e in self.audit()[since:] if e["method"] != "GET" and e.get("who") == user]
+
+    def reads(self, since: int = 0, user: str = "admin@acme.example") -> list[dict[str, Any]]:
+        return [e for e in self.audit()[since:] if e["method"] == "GET" and e.get("who") == user]
+
+    def brand_token(self, user: str = "admin@acme.example") -> str:
+        return self.brand.tokens[user]
+
+    def brand_call(self, method: str, path: str, body: Any = None, user: str = "ops@acme.example") -> Any:
+        """An out-of-band call, as another administrator clicking in the UI would make."""
+        request = urllib.request.Request(  # noqa: S310
+            f"{self.brand.base_url}/API/v3{path.replace('{brandId}', self.brand.brand_id)}", method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"X-API-TOKEN": self.brand_token(user), "Content-Type": "application/json"})
+        with urllib.request.urlopen(request) as response:  # noqa: S310
+            payload = response.read()
+        return json.loads(payload)["result"] if payload else None
+
+    def refresh_brand(self) -> None:
+        """Ask for an observation now (qxo.dev/refresh) instead of waiting for the resync interval."""
+        self.patch("QualtricsBrand", "acme", {"metadata": {"annotations": {"qxo.dev/refresh": str(time.time())}}})
+
+    # -- the operator process -----------------------------------------------------------------------
+
+    def start_operator(self) -> None:
+        env = {**os.environ, "KUBECONFIG": self.kubeconfig, "PYTHONUNBUFFERED": "1"}
+        log = self.log_path.open("a")
+        self.starts += 1
+        log.write(f"---- operator start {self.starts}\n")
+        log.flush()
+        self.operator = subprocess.Popen([sys.executable, "-m", "qxo", "operator", "--namespace", NAMESPACE],
+                                         env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def kill_operator(self) -> None:
+        if self.operator is not None and self.operator.poll() is None:
+            os.killpg(self.operator.pid, signal.SIGKILL)
+            self.operator.wait(timeout=10)
+        self.operator = None
+
+    def stop_operator(self) -> None:
+        if self.operator is not None and self.operator.poll() is None:
+            self.operator.send_signal(signal.SIGINT)
+            try:
+                self.operator.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill_operator()
+        self.operator = None
+
+    def log_text(self) -> str:
+        return self.log_path.read_text() if self.log_path.exists() else ""
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log_text().splitlines()[-lines:])
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    with KubeSandbox.run_in_thread(kubeconfig_path=tmp_path / "kubeconfig") as kube, \
+            BrandSandbox.run_in_thread(str(tmp_path / "brand.db")) as brand:
+        world = World(tmp_path, kube, brand)
+        world.kubectl("apply", "-f", str(ROOT / "crds"))
+        world.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}})
+        world.start_operator()
+        try:
+            yield world
+        finally:
+            world.stop_operator()
+            world.api.close()
+
+
+@pytest.fixture
+def examples(world: World) -> list[dict[str, Any]]:
+    return example_documents(world.brand.base_url, world.brand_token())

@@ -1,0 +1,165 @@
+"""The operator in the loop: kopf, the kube sandbox and the brand sandbox over real HTTP."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+KINDS_IN_EXAMPLES = [("QualtricsBrand", "acme"), ("ExtensionInstall", "webservice"),
+                     ("ExtensionInstall", "brandwatch"), ("ExtensionAccount", "ticketing"),
+                     ("ExtensionAccount", "brandwatch-social"), ("AccountGrant", "ticketing"),
+                     ("AccountGrant", "brandwatch-social")]
+
+
+def converge(world, examples):
+    world.apply(examples)
+    for kind, name in KINDS_IN_EXAMPLES:
+        world.wait_condition(kind, name)
+
+
+def find(documents, kind, name):
+    return next(d for d in documents if d["kind"] == kind and d["metadata"]["name"] == name)
+
+
+def test_examples_converge_with_exactly_the_writes_needed(world, examples):
+    converge(world, examples)
+    writes = world.writes()
+    routes = sorted((w["method"], w["route"].rsplit("/", 1)[-1]) for w in writes)
+    # 2 installs, 1 domain list, 2 enablements, 2 accounts, 2 access lists: nothing more.
+    assert routes == sorted([("PUT", "installation")] * 2 + [("PUT", "domains")] + [("PUT", "enablement")] * 2
+                            + [("POST", "accounts")] * 2 + [("PUT", "access")] * 2)
+    install = world.get("ExtensionInstall", "brandwatch")["status"]
+    assert install["installed"] is True and install["firstParty"] is False
+    assert install["termsAcceptedBy"]
+    account = world.get("ExtensionAccount", "ticketing")["status"]
+    assert account["externalId"].startswith("EA_")
+    assert account["appliedSecret"]["name"] == "ticketing-credentials"
+    brand = world.get("QualtricsBrand", "acme")["status"]
+    assert brand["identity"]["userName"] == "admin@acme.example"
+    reasons = {e.reason for e in world.events()}
+    assert "Changed" in reasons
+
+
+def test_steady_state_makes_no_writes_and_reads_pages_not_resources(world, examples):
+    converge(world, examples)
+    mark = len(world.audit())
+    for _ in range(2):
+        before = len(world.audit())
+        world.refresh_brand()
+        world.wait_for(lambda b=before: len(world.audit()) > b, "a fresh observation")
+        world.wait_condition("QualtricsBrand", "acme")
+    assert world.writes(since=mark) == []
+    pages_per_observation = {r["route"] for r in world.reads(since=mark)}
+    assert pages_per_observation <= {"/API/v3/brands/{brandId}/extensions", "/API/v3/brands/{brandId}/accounts",
+                                     "/API/v3/groups", "/API/v3/users"}
+    assert len(world.reads(since=mark)) <= 2 * 4
+
+
+def test_out_of_band_domain_is_reverted(world, examples):
+    converge(world, examples)
+    declared = sorted(find(examples, "ExtensionInstall", "webservice")["spec"]["domains"])
+    world.brand_call("PUT", "/brands/{brandId}/extensions/webservice/domains",
+                     {"domains": [*declared, "https://evil.example"]})
+    world.refresh_brand()
+    world.wait_for(lambda: sorted(world.brand_call("GET", "/brands/{brandId}/extensions/webservice/domains")
+                                  ["domains"]) == declared, "the domain added in the UI to be removed")
+    assert any("-https://evil.example" in e.message for e in world.events())
+
+
+def test_secret_rotation_reaches_the_account_without_leaking(world, examples):
+    converge(world, examples)
+    before = world.get("ExtensionAccount", "ticketing")["status"]["appliedSecret"]["resourceVersion"]
+    world.core.patch_namespaced_secret("ticketing-credentials", "qxo-demo",
+                                       {"stringData": {"password": "rotated-value-3141"}})
+    world.wait_for(lambda: world.get("ExtensionAccount", "ticketing")["status"]["appliedSecret"]["resourceVersion"]
+                   != before, "the new Secret version to be applied")
+    patches = [w for w in world.writes() if w["method"] == "PATCH"]
+    assert len(patches) == 1
+    assert "rotated-value-3141" not in str(world.audit())
+    assert "rotated-value-3141" not in world.log_text()
+    assert "rotated-value-3141" not in str([e.message for e in world.events()])
+    assert "rotated-value-3141" not in str(world.get("ExtensionAccount", "ticketing"))
+
+
+def test_uninstall_on_delete_revokes_and_orphan_leaves_it(world, examples):
+    brandwatch = find(examples, "ExtensionInstall", "brandwatch")
+    brandwatch["spec"]["deletionPolicy"] = "Orphan"
+    converge(world, examples)
+    world.delete("ExtensionInstall", "webservice")
+    world.wait_gone("ExtensionInstall", "webservice")
+    assert [w for w in world.writes() if w["method"] == "DELETE" and w["route"].endswith("installation")]
+    world.delete("ExtensionInstall", "brandwatch")
+    world.wait_gone("ExtensionInstall", "brandwatch")
+    extensions = world.brand_call("GET", "/brands/{brandId}/extensions?pageSize=100")["elements"]
+    installed = {e["id"] for e in extensions if e["installed"]}
+    assert "brandwatch" in installed and "webservice" not in installed
+
+
+def test_observe_only_and_pause_make_no_brand_write(world, examples):
+    observed = copy.deepcopy(examples)
+    for document in observed:
+        if document["kind"] in ("ExtensionInstall", "ExtensionAccount", "AccountGrant"):
+            document["spec"]["managementPolicy"] = "ObserveOnly"
+    find(observed, "ExtensionInstall", "brandwatch")["metadata"]["annotations"] = {"qxo.dev/paused": "true"}
+    world.apply(observed)
+    world.wait_condition("ExtensionInstall", "webservice", status="False", type_="Synced", reason="DriftDetected")
+    world.wait_condition("ExtensionInstall", "brandwatch", status="False", type_="Synced", reason="Paused")
+    assert world.writes() == []
+
+
+def test_invalid_spec_is_refused_with_the_field_and_no_write(world, examples):
+    brandwatch = find(examples, "ExtensionInstall", "brandwatch")
+    brandwatch["spec"]["termsAccepted"] = False
+    world.apply([d for d in examples if d["kind"] in ("Namespace", "Secret", "QualtricsBrand")] + [brandwatch])
+    condition = world.wait_condition("ExtensionInstall", "brandwatch", status="False", reason="TermsNotAccepted")
+    assert condition["message"].startswith("spec.termsAccepted:")
+    world.wait_condition("ExtensionInstall", "brandwatch", status="True", type_="Stalled")
+    assert world.writes() == []
+    warnings = [e for e in world.events() if e.reason == "TermsNotAccepted"]
+    assert len(warnings) == 1
+
+
+def test_existing_account_is_adopted_not_duplicated(world, examples):
+    world.apply([d for d in examples if d["kind"] in ("Namespace", "Secret", "QualtricsBrand")]
+                + [find(examples, "ExtensionInstall", "webservice")])
+    world.wait_condition("ExtensionInstall", "webservice")
+    created = world.brand_call("POST", "/brands/{brandId}/extensions/webservice/accounts",
+                               {"name": "Acme ticketing API", "credentials": {"password": "x"}},
+                               user="admin@acme.example")
+    converge(world, examples)
+    assert world.get("ExtensionAccount", "ticketing")["status"]["externalId"] == created["id"]
+    assert not [w for w in world.writes() if w["method"] == "POST" and (w.get("clientRequestId") or "").startswith("qxo-")
+                and "webservice" in w["path"]]
+
+
+def test_grant_on_an_account_we_neither_own_nor_created_is_refused(world, examples):
+    world.apply([d for d in examples if d["kind"] in ("Namespace", "Secret", "QualtricsBrand")]
+                + [find(examples, "ExtensionInstall", "webservice")])
+    world.wait_condition("ExtensionInstall", "webservice")
+    theirs = world.brand_call("POST", "/brands/{brandId}/extensions/webservice/accounts",
+                              {"name": "Acme ticketing API", "credentials": {"password": "x"}})
+    account = find(examples, "ExtensionAccount", "ticketing")
+    account["metadata"]["annotations"] = {"qxo.dev/external-id": theirs["id"]}
+    account["spec"]["managementPolicy"] = "ObserveOnly"
+    world.apply([account, find(examples, "Secret", "ticketing-credentials"), find(examples, "AccountGrant", "ticketing")])
+    condition = world.wait_condition("AccountGrant", "ticketing", status="False", reason="NotOwnerOrCreator")
+    assert "neither an owner nor the creator" in condition["message"]
+
+
+def test_restart_in_the_middle_of_creating_leaves_one_of_each(world, examples):
+    world.kill_operator()
+    world.apply(examples)
+    for _ in range(3):
+        world.start_operator()
+        world.wait_for(lambda: any(w["method"] == "POST" for w in world.writes()) or
+                       world.condition("ExtensionAccount", "ticketing"), "some progress", timeout=60)
+        world.kill_operator()
+    world.start_operator()
+    for kind, name in KINDS_IN_EXAMPLES:
+        world.wait_condition(kind, name, timeout=90)
+    accounts = world.brand_call("GET", "/brands/{brandId}/accounts?pageSize=100")["elements"]
+    names = sorted(a["name"] for a in accounts)
+    assert names == sorted({a["name"] for a in accounts}) == ["Acme social listening", "Acme ticketing API"]
