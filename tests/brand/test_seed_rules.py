@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from brandkit import ADMIN, ANA, BEN, CHEN, OPS, fast_config, raw
+from brandkit import ADMIN, ANA, BEN, CHEN, OPS, audit, fast_config, raw
 
 from qxo.qualtrics import Access, BrandClient, Enablement, errors
 
@@ -212,3 +212,18 @@ async def test_an_unknown_token_fails_authentication(sandbox):
         with pytest.raises(errors.AuthenticationFailed) as refused:
             await stranger.whoami()
     assert refused.value.status == 401 and "not-a-token" not in str(refused.value)
+
+
+async def test_the_audit_log_counts_reads_writes_and_real_changes(brand, sandbox):
+    start = (await audit(sandbox))["last"]
+    await brand.install("webservice")
+    await brand.put_domains("webservice", ["https://a.example.com"])
+    await brand.put_domains("webservice", ["https://a.example.com"])  # unchanged: a write, not a change
+    await brand.domains("webservice")
+    log = await audit(sandbox, since=start)
+    assert [(e["method"], e["status"]) for e in log["entries"]] == [("PUT", 201), ("PUT", 200), ("PUT", 200),
+                                                                    ("GET", 200)]
+    assert log["entries"][1]["before"] == [] and log["entries"][1]["after"] == ["https://a.example.com"]
+    assert log["entries"][1]["who"] == ADMIN and log["entries"][1]["route"].endswith("/{extensionId}/domains")
+    assert log["entries"][2]["before"] is None  # nothing changed, nothing to show
+    assert log["totals"] == {"reads": 1, "writes": 3, "changes": 2}

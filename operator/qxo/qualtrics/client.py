@@ -10,6 +10,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
+from qxo.qualtrics import errors
 from qxo.qualtrics.config import BrandConfig
 from qxo.qualtrics.models import (
     Access,
@@ -65,6 +66,9 @@ class BrandClient:
             next_page = (result or {}).get("nextPage")
             if not next_page:
                 return
+            if not next_page.startswith(self.config.root_url + "/"):
+                # Never send the brand's token to a host the brand merely named.
+                raise errors.BrandError(f"{operation}: nextPage points outside {self.config.root_url}")
             result = await self._transport.request("GET", next_page, operation)
 
     async def _all(self, operation: str, query: dict[str, str] | None = None, **path_params: str) -> list[dict]:
@@ -92,10 +96,12 @@ class BrandClient:
         The user list is read once and cached; an unknown name triggers one refresh.
         """
         wanted = list(names_or_emails)
+        loaded = False
         if self._user_ids is None or refresh:
             await self.users()
-        if any(n.lower() not in self._user_ids for n in wanted) and not refresh:
-            await self.users()
+            loaded = True
+        if not loaded and any(n.lower() not in self._user_ids for n in wanted):
+            await self.users()  # someone new may have joined the brand since the cache was filled
         return {n: self._user_ids[n.lower()] for n in wanted if n.lower() in self._user_ids}
 
     # -- observation ------------------------------------------------------------------------------
