@@ -72,7 +72,16 @@ class BrandClient:
             result = await self._transport.request("GET", next_page, operation)
 
     async def _all(self, operation: str, query: dict[str, str] | None = None, **path_params: str) -> list[dict]:
-        return [element async for page in self._pages(operation, query, **path_params) for element in page]
+        return (await self._counted(operation, query, **path_params))[0]
+
+    async def _counted(self, operation: str, query: dict[str, str] | None = None,
+                       **path_params: str) -> tuple[list[dict], int]:
+        elements: list[dict] = []
+        pages = 0
+        async for page in self._pages(operation, query, **path_params):
+            elements.extend(page)
+            pages += 1
+        return elements, pages
 
     # -- identity, users, groups (real v3) ------------------------------------------------------
 
@@ -108,17 +117,16 @@ class BrandClient:
 
     async def observe(self, *, salesforce: bool = True) -> BrandSnapshot:
         """Every extension (install state, domains, enablement) and every account (with access), in pages."""
-        before = self.stats.reads
-        extensions = await self._all("list_extensions", {"include": "domains,enablement"})
-        accounts = await self._all("list_accounts", {"include": "access"})
-        connections = []
+        extensions, pages = await self._counted("list_extensions", {"include": "domains,enablement"})
+        accounts, account_pages = await self._counted("list_accounts", {"include": "access"})
+        connections, connection_pages = [], 0
         if salesforce:
-            connections = await self._all("list_brand_salesforce_connections")
+            connections, connection_pages = await self._counted("list_brand_salesforce_connections")
         return BrandSnapshot(
             extensions=tuple(Extension.model_validate(e) for e in extensions),
             accounts=tuple(Account.model_validate(a) for a in accounts),
             salesforce_connections=tuple(SalesforceConnection.model_validate(c) for c in connections),
-            requests=self.stats.reads - before,
+            requests=pages + account_pages + connection_pages,
         )
 
     async def extensions(self) -> list[Extension]:
