@@ -56,6 +56,9 @@ class Authenticator:
                                     timeout=timeout) as response:
                 body = await response.json(content_type=None)
                 status = response.status
+        except (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError):
+            raise errors.TLSVerificationFailed("TLS verification of the OAuth token endpoint failed; "
+                                               "check ca_bundle") from None
         except (TimeoutError, aiohttp.ClientError, ValueError) as error:
             raise errors.Unavailable(f"OAuth token endpoint unreachable: {type(error).__name__}") from None
         if status in (400, 401, 403):
