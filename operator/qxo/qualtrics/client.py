@@ -33,6 +33,8 @@ class BrandClient:
     """Use as `async with BrandClient(config) as brand: ...`."""
 
     def __init__(self, config: BrandConfig, *, page_size: int = MAX_PAGE_SIZE) -> None:
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ValueError(f"page_size: must be from 1 to {MAX_PAGE_SIZE}")
         self.config = config
         self.page_size = page_size
         self._transport = Transport(config)
@@ -239,6 +241,3 @@ def _index_users(users: list[User]) -> dict[str, str]:
         if user.email:
             index.setdefault(user.email.lower(), user.id)
     return index
-
-
-

@@ -73,7 +73,7 @@ class Transport:
             await self._session.close()
             self._session = None
 
-    async def call(self, operation: str, *, params: dict[str, Any] | None = None, json: Any = None,
+    async def call(self, operation: str, *, json: Any = None,
                    query: dict[str, str] | None = None, client_request_id: str | None = None,
                    **path_params: str) -> Any:
         """Run one operation by name; returns the envelope's `result`."""
