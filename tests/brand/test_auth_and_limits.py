@@ -6,7 +6,7 @@ import asyncio
 
 import aiohttp
 import pytest
-from brandkit import ADMIN, fast_config
+from brandkit import ADMIN, audit, fast_config
 from pydantic import ValidationError
 
 from qxo.qualtrics import BrandClient, BrandConfig, errors
@@ -30,6 +30,8 @@ async def test_oauth_token_is_cached_and_refreshed_once_on_401(sandbox):
             await session.post(f"{sandbox.base_url}/_sandbox/oauth/expire")
         assert (await brand.whoami()).user_name == ADMIN
         assert auth.token_requests == 2
+    totals = (await audit(sandbox))["totals"]
+    assert totals["tokens"] == 2 and totals["writes"] == 0  # token requests are not brand writes
 
 
 async def test_a_wrong_oauth_secret_fails_authentication(sandbox):

@@ -226,4 +226,4 @@ async def test_the_audit_log_counts_reads_writes_and_real_changes(brand, sandbox
     assert log["entries"][1]["before"] == [] and log["entries"][1]["after"] == ["https://a.example.com"]
     assert log["entries"][1]["who"] == ADMIN and log["entries"][1]["route"].endswith("/{extensionId}/domains")
     assert log["entries"][2]["before"] is None  # nothing changed, nothing to show
-    assert log["totals"] == {"reads": 1, "writes": 3, "changes": 2}
+    assert log["totals"] == {"reads": 1, "writes": 3, "changes": 2, "tokens": 0}
