@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -227,3 +228,22 @@ async def test_the_audit_log_counts_reads_writes_and_real_changes(brand, sandbox
     assert log["entries"][1]["who"] == ADMIN and log["entries"][1]["route"].endswith("/{extensionId}/domains")
     assert log["entries"][2]["before"] is None  # nothing changed, nothing to show
     assert log["totals"] == {"reads": 1, "writes": 3, "changes": 2, "tokens": 0}
+
+
+async def test_concurrent_creates_of_one_name_leave_one_account(brand):
+    await brand.install("slack")
+    results = await asyncio.gather(*(brand.create_account("slack", "race", {"token": str(i)}) for i in range(8)),
+                                   return_exceptions=True)
+    made = [r for r in results if not isinstance(r, Exception)]
+    assert len(made) == 1 and all(isinstance(r, errors.Conflict) for r in results if r not in made)
+    assert [a.id for a in await brand.accounts("slack")] == [made[0].id]
+
+
+async def test_out_of_band_edits_show_in_the_next_observation_and_the_audit_log(brand, ops, sandbox):
+    await brand.install("webservice")
+    start = (await audit(sandbox))["last"]
+    await ops.put_domains("webservice", ["https://drift.example.com"])
+    snap = await brand.observe()
+    assert snap.installed["webservice"].domains == ("https://drift.example.com",)
+    entries = (await audit(sandbox, since=start))["entries"]
+    assert (entries[0]["who"], entries[0]["method"], entries[0]["after"]) == (OPS, "PUT", ["https://drift.example.com"])
