@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from aiohttp import web
 from brandkit import ADMIN, ANA, BEN, CHEN, DANA, OPS, fast_config
 
-from qxo.qualtrics import Access, BrandClient, Enablement, errors
+from qxo.qualtrics import Access, BrandClient, BrandConfig, Enablement, errors
 
 
 async def test_whoami_reports_the_brand_admin_identity(brand, sandbox):
@@ -133,3 +134,32 @@ async def test_a_plain_user_manages_only_their_own_connections(sandbox, ids):
         with pytest.raises(errors.Forbidden) as refused:
             await ben.observe()
         assert refused.value.error_code == "NOT_BRAND_ADMIN"
+
+
+async def test_a_next_page_on_another_host_is_never_followed(aiohttp_free_server):
+    base_url, hits = aiohttp_free_server
+    config = BrandConfig(base_url=base_url, brand_id="acme", api_token="tok", requests_per_minute=600_000)
+    async with BrandClient(config) as brand:
+        with pytest.raises(errors.BrandError) as refused:
+            await brand.groups()
+    assert "nextPage" in str(refused.value) and hits == ["/API/v3/groups"]
+
+
+@pytest.fixture
+async def aiohttp_free_server():
+    """A brand that answers with a nextPage on a foreign host."""
+    hits: list[str] = []
+
+    async def groups(request: web.Request) -> web.Response:
+        hits.append(request.path)
+        return web.json_response({"result": {"elements": [], "nextPage": "http://elsewhere.example/API/v3/groups"},
+                                  "meta": {"httpStatus": "200 - OK", "requestId": "r"}})
+
+    app = web.Application()
+    app.router.add_get("/API/v3/groups", groups)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    yield f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}", hits
+    await runner.cleanup()

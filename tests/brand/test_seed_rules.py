@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
-from brandkit import ADMIN, ANA, BEN, CHEN, OPS, fast_config, raw
+from brandkit import ADMIN, ANA, BEN, CHEN, OPS, audit, fast_config, raw
 
 from qxo.qualtrics import Access, BrandClient, Enablement, errors
 
@@ -212,3 +213,37 @@ async def test_an_unknown_token_fails_authentication(sandbox):
         with pytest.raises(errors.AuthenticationFailed) as refused:
             await stranger.whoami()
     assert refused.value.status == 401 and "not-a-token" not in str(refused.value)
+
+
+async def test_the_audit_log_counts_reads_writes_and_real_changes(brand, sandbox):
+    start = (await audit(sandbox))["last"]
+    await brand.install("webservice")
+    await brand.put_domains("webservice", ["https://a.example.com"])
+    await brand.put_domains("webservice", ["https://a.example.com"])  # unchanged: a write, not a change
+    await brand.domains("webservice")
+    log = await audit(sandbox, since=start)
+    assert [(e["method"], e["status"]) for e in log["entries"]] == [("PUT", 201), ("PUT", 200), ("PUT", 200),
+                                                                    ("GET", 200)]
+    assert log["entries"][1]["before"] == [] and log["entries"][1]["after"] == ["https://a.example.com"]
+    assert log["entries"][1]["who"] == ADMIN and log["entries"][1]["route"].endswith("/{extensionId}/domains")
+    assert log["entries"][2]["before"] is None  # nothing changed, nothing to show
+    assert log["totals"] == {"reads": 1, "writes": 3, "changes": 2, "tokens": 0}
+
+
+async def test_concurrent_creates_of_one_name_leave_one_account(brand):
+    await brand.install("slack")
+    results = await asyncio.gather(*(brand.create_account("slack", "race", {"token": str(i)}) for i in range(8)),
+                                   return_exceptions=True)
+    made = [r for r in results if not isinstance(r, Exception)]
+    assert len(made) == 1 and all(isinstance(r, errors.Conflict) for r in results if r not in made)
+    assert [a.id for a in await brand.accounts("slack")] == [made[0].id]
+
+
+async def test_out_of_band_edits_show_in_the_next_observation_and_the_audit_log(brand, ops, sandbox):
+    await brand.install("webservice")
+    start = (await audit(sandbox))["last"]
+    await ops.put_domains("webservice", ["https://drift.example.com"])
+    snap = await brand.observe()
+    assert snap.installed["webservice"].domains == ("https://drift.example.com",)
+    entries = (await audit(sandbox, since=start))["entries"]
+    assert (entries[0]["who"], entries[0]["method"], entries[0]["after"]) == (OPS, "PUT", ["https://drift.example.com"])

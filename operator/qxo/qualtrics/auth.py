@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import time
 from typing import Any
 
@@ -46,14 +47,18 @@ class Authenticator:
     async def _fetch(self, session: aiohttp.ClientSession, ssl: Any) -> None:
         config = self._config
         self.token_requests += 1
-        auth = aiohttp.BasicAuth(config.oauth_client_id, config.oauth_client_secret.get_secret_value())
+        pair = f"{config.oauth_client_id}:{config.oauth_client_secret.get_secret_value()}"
+        headers = {"Authorization": "Basic " + base64.b64encode(pair.encode()).decode()}
         data = {"grant_type": "client_credentials", "scope": " ".join(config.oauth_scopes)}
         timeout = aiohttp.ClientTimeout(total=config.timeout_seconds)
         try:
-            async with session.post(config.root_url + TOKEN_PATH, data=data, auth=auth, ssl=ssl,
+            async with session.post(config.root_url + TOKEN_PATH, data=data, headers=headers, ssl=ssl,
                                     timeout=timeout) as response:
                 body = await response.json(content_type=None)
                 status = response.status
+        except (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError):
+            raise errors.TLSVerificationFailed("TLS verification of the OAuth token endpoint failed; "
+                                               "check ca_bundle") from None
         except (TimeoutError, aiohttp.ClientError, ValueError) as error:
             raise errors.Unavailable(f"OAuth token endpoint unreachable: {type(error).__name__}") from None
         if status in (400, 401, 403):

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
+from qxo.qualtrics import errors
 from qxo.qualtrics.config import BrandConfig
 from qxo.qualtrics.models import (
     Access,
@@ -32,6 +33,8 @@ class BrandClient:
     """Use as `async with BrandClient(config) as brand: ...`."""
 
     def __init__(self, config: BrandConfig, *, page_size: int = MAX_PAGE_SIZE) -> None:
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ValueError(f"page_size: must be from 1 to {MAX_PAGE_SIZE}")
         self.config = config
         self.page_size = page_size
         self._transport = Transport(config)
@@ -65,10 +68,22 @@ class BrandClient:
             next_page = (result or {}).get("nextPage")
             if not next_page:
                 return
+            if not next_page.startswith(self.config.root_url + "/"):
+                # Never send the brand's token to a host the brand merely named.
+                raise errors.BrandError(f"{operation}: nextPage points outside {self.config.root_url}")
             result = await self._transport.request("GET", next_page, operation)
 
     async def _all(self, operation: str, query: dict[str, str] | None = None, **path_params: str) -> list[dict]:
-        return [element async for page in self._pages(operation, query, **path_params) for element in page]
+        return (await self._counted(operation, query, **path_params))[0]
+
+    async def _counted(self, operation: str, query: dict[str, str] | None = None,
+                       **path_params: str) -> tuple[list[dict], int]:
+        elements: list[dict] = []
+        pages = 0
+        async for page in self._pages(operation, query, **path_params):
+            elements.extend(page)
+            pages += 1
+        return elements, pages
 
     # -- identity, users, groups (real v3) ------------------------------------------------------
 
@@ -92,27 +107,28 @@ class BrandClient:
         The user list is read once and cached; an unknown name triggers one refresh.
         """
         wanted = list(names_or_emails)
+        loaded = False
         if self._user_ids is None or refresh:
             await self.users()
-        if any(n.lower() not in self._user_ids for n in wanted) and not refresh:
-            await self.users()
+            loaded = True
+        if not loaded and any(n.lower() not in self._user_ids for n in wanted):
+            await self.users()  # someone new may have joined the brand since the cache was filled
         return {n: self._user_ids[n.lower()] for n in wanted if n.lower() in self._user_ids}
 
     # -- observation ------------------------------------------------------------------------------
 
     async def observe(self, *, salesforce: bool = True) -> BrandSnapshot:
         """Every extension (install state, domains, enablement) and every account (with access), in pages."""
-        before = self.stats.reads
-        extensions = await self._all("list_extensions", {"include": "domains,enablement"})
-        accounts = await self._all("list_accounts", {"include": "access"})
-        connections = []
+        extensions, pages = await self._counted("list_extensions", {"include": "domains,enablement"})
+        accounts, account_pages = await self._counted("list_accounts", {"include": "access"})
+        connections, connection_pages = [], 0
         if salesforce:
-            connections = await self._all("list_brand_salesforce_connections")
+            connections, connection_pages = await self._counted("list_brand_salesforce_connections")
         return BrandSnapshot(
             extensions=tuple(Extension.model_validate(e) for e in extensions),
             accounts=tuple(Account.model_validate(a) for a in accounts),
             salesforce_connections=tuple(SalesforceConnection.model_validate(c) for c in connections),
-            requests=self.stats.reads - before,
+            requests=pages + account_pages + connection_pages,
         )
 
     async def extensions(self) -> list[Extension]:
@@ -225,6 +241,3 @@ def _index_users(users: list[User]) -> dict[str, str]:
         if user.email:
             index.setdefault(user.email.lower(), user.id)
     return index
-
-
-

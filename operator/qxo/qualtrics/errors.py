@@ -81,6 +81,12 @@ class Unavailable(BrandError):
     retryable = True
 
 
+class TLSVerificationFailed(Unavailable):
+    """The brand's certificate did not verify against the system CAs or `ca_bundle`: retrying cannot help."""
+
+    retryable = False
+
+
 _BY_STATUS: dict[int, type[BrandError]] = {
     400: Invalid,
     401: AuthenticationFailed,

@@ -73,7 +73,7 @@ class Transport:
             await self._session.close()
             self._session = None
 
-    async def call(self, operation: str, *, params: dict[str, Any] | None = None, json: Any = None,
+    async def call(self, operation: str, *, json: Any = None,
                    query: dict[str, str] | None = None, client_request_id: str | None = None,
                    **path_params: str) -> Any:
         """Run one operation by name; returns the envelope's `result`."""
@@ -96,6 +96,8 @@ class Transport:
             attempt += 1
             try:
                 outcome = await self._attempt(method, url, json, query, headers or {})
+            except errors.TLSVerificationFailed:
+                raise
             except errors.Unavailable as error:  # timeouts, drops, token endpoint down
                 outcome, failure = None, error
             else:
@@ -145,6 +147,10 @@ class Transport:
                 if response.status == 429:
                     self.stats.throttled += 1
                 return _Outcome(response.status, body, _retry_after(response.headers.get("Retry-After")))
+        except (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError) as error:
+            raise errors.TLSVerificationFailed(
+                f"TLS verification of {self.config.root_url} failed ({type(error).__name__}); "
+                "check ca_bundle") from None
         except TimeoutError:
             raise errors.Unavailable(f"brand timed out after {self.config.timeout_seconds}s") from None
         except _DROPPED as error:

@@ -48,7 +48,8 @@ async def _record(request: web.Request, status: int, fault: str | None = None) -
         if outcome is not None:
             entry.update(before=outcome.before, after=outcome.after, replayed=outcome.replayed)
     changed = bool(outcome and outcome.write and not outcome.replayed and status < 300)
-    await sandbox(request).store.run(audit.append, entry, request.method == "GET", changed)
+    kind = "auth" if request.path == "/oauth2/token" else "read" if request.method == "GET" else "write"
+    await sandbox(request).store.run(audit.append, entry, kind, changed)
 
 
 @web.middleware

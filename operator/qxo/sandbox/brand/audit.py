@@ -29,16 +29,16 @@ def _redact_all(value: Any) -> Any:
     return REDACTED
 
 
-def append(conn: sqlite3.Connection, entry: dict, is_read: bool, changed: bool) -> int:
-    cursor = conn.execute("INSERT INTO audit (is_read, changed, doc) VALUES (?, ?, ?)",
-                          (int(is_read), int(changed), dumps(entry)))
+def append(conn: sqlite3.Connection, entry: dict, kind: str, changed: bool) -> int:
+    """`kind` is read, write, or auth (token requests count as neither reads nor writes of the brand)."""
+    cursor = conn.execute("INSERT INTO audit (kind, changed, doc) VALUES (?, ?, ?)", (kind, int(changed), dumps(entry)))
     return cursor.lastrowid
 
 
 def since(conn: sqlite3.Connection, after: int, limit: int) -> dict:
     rows = conn.execute("SELECT seq, doc FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", (after, limit)).fetchall()
-    reads, writes, changes, last = conn.execute(
-        "SELECT COALESCE(SUM(is_read), 0), COALESCE(SUM(1 - is_read), 0), COALESCE(SUM(changed), 0), "
-        "COALESCE(MAX(seq), 0) FROM audit").fetchone()
+    reads, writes, auth, changes, last = conn.execute(
+        "SELECT COALESCE(SUM(kind = 'read'), 0), COALESCE(SUM(kind = 'write'), 0), COALESCE(SUM(kind = 'auth'), 0), "
+        "COALESCE(SUM(changed), 0), COALESCE(MAX(seq), 0) FROM audit").fetchone()
     return {"entries": [{"seq": seq, **json.loads(doc)} for seq, doc in rows],
-            "last": last, "totals": {"reads": reads, "writes": writes, "changes": changes}}
+            "last": last, "totals": {"reads": reads, "writes": writes, "changes": changes, "tokens": auth}}

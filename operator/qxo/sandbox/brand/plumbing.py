@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
@@ -21,6 +22,8 @@ from qxo.sandbox.brand.state_people import caller_for_token
 from qxo.sandbox.brand.store import Store, dumps
 
 SANDBOX = web.AppKey("sandbox", object)
+# How long a client request id is remembered: long enough for any retry or operator restart.
+IDEMPOTENCY_SECONDS = 24 * 3600
 # Typed per-request keys where aiohttp has them (3.14+); plain strings before.
 _request_key = getattr(web, "RequestKey", None)
 
@@ -132,14 +135,15 @@ def _plain(conn, fn: Callable, args: tuple) -> Outcome:
 
 
 def _idempotent(conn, caller: Caller, key: str, fingerprint: str, fn: Callable, args: tuple) -> Outcome:
-    row = conn.execute("SELECT fingerprint, status, body FROM idempotency WHERE user_id = ? AND key = ?",
-                       (caller.user_id, key)).fetchone()
+    row = conn.execute("SELECT fingerprint, status, body FROM idempotency WHERE user_id = ? AND key = ? "
+                       "AND created > ?", (caller.user_id, key, time.time() - IDEMPOTENCY_SECONDS)).fetchone()
     if row is not None:
         if row[0] != fingerprint:
             raise ApiError(409, "CLIENT_REQUEST_ID_REUSED", "X-Client-Request-Id: already used for a different "
                            "request", "X-Client-Request-Id")
         return Outcome(row[1], json.loads(row[2]), replayed=True)
     outcome = fn(conn, *args)
-    conn.execute("INSERT INTO idempotency VALUES (?, ?, ?, ?, ?)",
-                 (caller.user_id, key, fingerprint, outcome.status, dumps(outcome.result)))
+    conn.execute("DELETE FROM idempotency WHERE created <= ?", (time.time() - IDEMPOTENCY_SECONDS,))
+    conn.execute("INSERT OR REPLACE INTO idempotency VALUES (?, ?, ?, ?, ?, ?)",
+                 (caller.user_id, key, fingerprint, outcome.status, dumps(outcome.result), time.time()))
     return outcome

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -40,7 +41,8 @@ class BrandSandbox:
         self.tokens: dict[str, str] = {}
         self.oauth_clients: dict[str, dict[str, str]] = {}
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    async def start(self, host: str = "127.0.0.1", port: int = 0, ssl_context: ssl.SSLContext | None = None) -> None:
+        """Listen on host:port (0: a free port); with `ssl_context` the brand speaks https."""
         await asyncio.get_running_loop().run_in_executor(None, self.store.open_sync)
         await self.store.run(seeding.seed_if_empty, self.seed, self.extra_extensions)
         creds = await self.store.run(seeding.credentials)
@@ -48,10 +50,10 @@ class BrandSandbox:
         # Hanging "timeout" faults must not hold shutdown: cancel in-flight handlers after a moment.
         self._runner = web.AppRunner(build_app(self), access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
+        site = web.TCPSite(self._runner, host, port, ssl_context=ssl_context)
         await site.start()
         bound_port = site._server.sockets[0].getsockname()[1]
-        self.base_url = f"http://{host}:{bound_port}"
+        self.base_url = f"{'https' if ssl_context else 'http'}://{host}:{bound_port}"
 
     async def stop(self) -> None:
         if self._runner is not None:

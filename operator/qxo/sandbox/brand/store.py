@@ -33,11 +33,11 @@ CREATE TABLE IF NOT EXISTS sf_connections (
   org_id TEXT NOT NULL, doc TEXT NOT NULL, credentials TEXT NOT NULL, UNIQUE (user_id, org_id));
 CREATE TABLE IF NOT EXISTS idempotency (
   user_id TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, status INTEGER NOT NULL,
-  body TEXT NOT NULL, PRIMARY KEY (user_id, key));
+  body TEXT NOT NULL, created REAL NOT NULL, PRIMARY KEY (user_id, key));
 CREATE TABLE IF NOT EXISTS oauth_clients (client_id TEXT PRIMARY KEY, secret TEXT NOT NULL, user_id TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS oauth_tokens (token TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS audit (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT, is_read INTEGER NOT NULL, changed INTEGER NOT NULL, doc TEXT NOT NULL);
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, changed INTEGER NOT NULL, doc TEXT NOT NULL);
 """
 
 
