@@ -131,7 +131,7 @@ class World:
     # -- the brand ----------------------------------------------------------------------------------
 
     def audit(self) -> list[dict[str, Any]]:
-        with urllib.request.urlopen(f"{self.brand.base_url}/_sandbox/audit") as response:  # noqa: S310
+        with urllib.request.urlopen(f"{self.brand.base_url}/_sandbox/audit") as response:
             return json.load(response)["entries"]
 
     def writes(self, since: int = 0, user: str = "admin@acme.example") -> list[dict[str, Any]]:
@@ -145,11 +145,11 @@ class World:
 
     def brand_call(self, method: str, path: str, body: Any = None, user: str = "ops@acme.example") -> Any:
         """An out-of-band call, as another administrator clicking in the UI would make."""
-        request = urllib.request.Request(  # noqa: S310
+        request = urllib.request.Request(
             f"{self.brand.base_url}/API/v3{path.replace('{brandId}', self.brand.brand_id)}", method=method,
             data=None if body is None else json.dumps(body).encode(),
             headers={"X-API-TOKEN": self.brand_token(user), "Content-Type": "application/json"})
-        with urllib.request.urlopen(request) as response:  # noqa: S310
+        with urllib.request.urlopen(request) as response:
             payload = response.read()
         return json.loads(payload)["result"] if payload else None
 

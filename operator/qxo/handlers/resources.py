@@ -28,7 +28,7 @@ PLURALS = {
 def backoff(retry: int, suggested: float | None) -> float:
     """Exponential backoff with full jitter, at least what the brand asked for (Retry-After)."""
     ceiling = min(300.0, 2.0 ** min(retry, 8))
-    return max(suggested or 0.0, random.uniform(ceiling / 2, ceiling))  # noqa: S311
+    return max(suggested or 0.0, random.uniform(ceiling / 2, ceiling))
 
 
 def report(body: kopf.Body, outcome: Outcome) -> None:
@@ -46,7 +46,7 @@ def _register(kind: str, plural: str) -> None:
         memo.runtime.saw(kind, body, deleted=type == "DELETED")
 
     @kopf.timer(API_GROUP, API_VERSION, plural, id="converge", interval=0.2,
-                initial_delay=lambda **_: random.uniform(0, 0.5))  # noqa: S311  (spread a restart's burst)
+                initial_delay=lambda **_: random.uniform(0, 0.5))
     async def converge(body: kopf.Body, patch: kopf.Patch, stopped: kopf.DaemonStopped, memo: kopf.Memo,
                        retry: int, **_) -> None:
         runtime = memo.runtime

@@ -101,8 +101,8 @@ async def connect(rt: Runtime, key: ObjectKey, spec: QualtricsBrandSpec) -> Bran
         identity = await client.whoami()
     except errors.AuthenticationFailed as denied:
         await client.close()
-        raise Refused("AuthenticationFailed",
-                      f"spec.credentials: the brand refused these credentials ({denied.error_code or denied.status})")
+        why = denied.error_code or denied.status
+        raise Refused("AuthenticationFailed", f"spec.credentials: the brand refused them ({why})") from None
     except BaseException:
         await client.close()
         raise

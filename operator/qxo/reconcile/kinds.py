@@ -101,7 +101,8 @@ async def finalize_brand(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) -
     remaining = sorted(str(k) for k in rt.index.dependents(key) if k.kind != "Secret" and k.kind != "ConfigMap")
     if remaining:
         # Dependents need this connection to clean up after themselves: go last.
-        raise Waiting("WaitingForDependents", f"{len(remaining)} objects still use this brand: {', '.join(remaining[:5])}")
+        raise Waiting("WaitingForDependents",
+                      f"{len(remaining)} objects still use this brand: {', '.join(remaining[:5])}")
     await rt.replace_session(key, None)
     return Outcome.ready("disconnected")
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import UTC, datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from qxo.qualtrics import BrandClient
 from qxo.qualtrics.models import Account, BrandSnapshot, Extension, Identity

@@ -35,7 +35,8 @@ class Wakeups:
     def forget(self, key: ObjectKey) -> None:
         self._events.pop(key, None)
 
-    async def wait(self, key: ObjectKey, *, timeout: float | None, stopped: Awaitable | None = None) -> bool:
+    async def wait(self, key: ObjectKey, *, timeout: float | None,  # noqa: ASYNC109  (a deadline, not a cancel)
+                   stopped: Awaitable | None = None) -> bool:
         """Wait until `key` is woken (True), the timeout passes or `stopped` fires (False).
 
         The signal is consumed, so wakes that arrive while the object reconciles are
