@@ -8,6 +8,7 @@ from typing import Any
 
 from qxo.admission import causes as c
 from qxo.admission.causes import FieldCause
+from qxo.admission.correlate import ABSENT, json_equal, old_field, old_items
 from qxo.admission.listtype import validate_lists
 from qxo.admission.metadata import validate_metadata
 from qxo.admission.rules import evaluate_rules
@@ -76,16 +77,19 @@ class Admitter:
         type_errors = self._type_meta(new)
         if type_errors:
             return AdmissionResult(object=new, causes=type_errors, pruned=pruned)
+        has_old = isinstance(old, dict)
+        old_prepared = prepare(old, self._root, "", [], resource_root=True) if has_old else ABSENT
         causes = validate_metadata(new.get("metadata"))
-        validate(new, self._root, "", causes)
-        validate_lists(new, self._root, "", causes)
+        validate(new, self._root, "", causes, old_prepared)
+        # On update, list-type invariants only bind if the old object kept them (strategy.go ratchets these).
+        if not has_old or not _list_errors(old_prepared, self._root):
+            validate_lists(new, self._root, "", causes)
         if any(cause.reason in _BLOCKING for cause in causes):
             if self._root.has_rules:
                 causes.append(c.invalid("", None, _RULES_SKIPPED))
         elif self._root.has_rules:
-            has_old = isinstance(old, dict)
-            old_prepared = prepare(old, self._root, "", [], resource_root=True) if has_old else None
-            walk_rules(_cel_root(new), _cel_root(old_prepared), has_old, self._root, "", causes)
+            old_root = _cel_root(old_prepared) if has_old else None
+            walk_rules(_cel_root(new), old_root, has_old, self._root, "", causes)
         return AdmissionResult(object=new, causes=causes, pruned=pruned)
 
     def _type_meta(self, obj: dict[str, Any]) -> list[FieldCause]:
@@ -97,10 +101,14 @@ class Admitter:
         return out
 
 
-def _cel_root(obj: dict[str, Any] | None) -> dict[str, Any] | None:
+def _list_errors(obj: Any, root: Node) -> bool:
+    found: list[FieldCause] = []
+    validate_lists(obj, root, "", found)
+    return bool(found)
+
+
+def _cel_root(obj: dict[str, Any]) -> dict[str, Any]:
     # CEL sees only name and generateName of a resource's metadata.
-    if obj is None:
-        return None
     metadata = obj.get("metadata")
     if not isinstance(metadata, dict):
         return obj
@@ -109,35 +117,27 @@ def _cel_root(obj: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def walk_rules(value: Any, old: Any, has_old: bool, node: Node | None, path: str, out: list[FieldCause]) -> None:
-    """Evaluate the rules of `node` and of every node below it that has a value, correlating old values."""
+    """Evaluate the rules of `node` and of every node below it that has a value, correlating old values.
+
+    Only object fields, map values and map-list items correlate; a rule that does not use oldSelf is
+    ratcheted away when its value is unchanged, as the server does since validation ratcheting.
+    """
     if node is None or not node.has_rules or value is None:
         return
     if node.rules:
-        evaluate_rules(node.rules, node.type, value, old, has_old, path, out)
+        unchanged = has_old and json_equal(old, value)
+        evaluate_rules(node.rules, node.type, value, old, has_old, path, out, unchanged)
     if isinstance(value, dict):
-        old_map = old if has_old and isinstance(old, dict) else {}
         for key, item in value.items():
             child = node.properties.get(key)
-            if child is not None:
-                walk_rules(item, old_map.get(key), key in old_map, child, f"{path}.{key}" if path else key, out)
-            elif node.additional is not None:
-                walk_rules(item, old_map.get(key), key in old_map, node.additional, f"{path}[{key}]", out)
+            child_path = f"{path}.{key}" if path else key
+            if child is None and node.additional is not None:
+                child, child_path = node.additional, f"{path}[{key}]"
+            if child is not None and child.has_rules:
+                old_item = old_field(old, key) if has_old else ABSENT
+                walk_rules(item, old_item, old_item is not ABSENT, child, child_path, out)
     elif isinstance(value, list) and node.items is not None and node.items.has_rules:
-        old_items = _correlate(node, old) if has_old else {}
+        olds = old_items(node, old if has_old else None, value, by_index=False)
         for index, item in enumerate(value):
-            key = _map_key(node, item)
-            found = key is not None and key in old_items
-            walk_rules(item, old_items.get(key) if found else None, found, node.items, f"{path}[{index}]", out)
-
-
-def _map_key(node: Node, item: Any) -> str | None:
-    # Only x-kubernetes-list-type: map items have an identity that survives reordering.
-    if node.list_type != "map" or not isinstance(item, dict):
-        return None
-    return repr([item.get(key) for key in node.list_map_keys])
-
-
-def _correlate(node: Node, old: Any) -> dict[str, Any]:
-    if node.list_type != "map" or not isinstance(old, list):
-        return {}
-    return {key: item for item in old if (key := _map_key(node, item)) is not None}
+            found = olds[index] is not ABSENT
+            walk_rules(item, olds[index] if found else None, found, node.items, f"{path}[{index}]", out)

@@ -8,9 +8,10 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qs
 
 from qxo.admission.cellib import CelError, Optional_, cel_compare, cel_equal, check_int, type_name
+from qxo.admission.cellib import need as _need
+from qxo.admission.celurl import URL_FUNCTIONS, URL_METHODS
 
 
 @functools.lru_cache(maxsize=512)
@@ -19,12 +20,6 @@ def _regex(pattern: str) -> re.Pattern[str]:
         return re.compile(pattern)
     except re.error as exc:
         raise CelError(f"invalid regex {pattern!r}: {exc}") from None
-
-
-def _need(value: Any, kind: type | tuple[type, ...], name: str) -> Any:
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        raise CelError(f"no such overload: {type_name(value)}.{name}")
-    return value
 
 
 def size(value: Any) -> int:
@@ -160,71 +155,6 @@ def _extreme(pick: int) -> Callable[..., Any]:
         return best
 
     return choose
-
-
-class URL:
-    """The value url() returns; Kubernetes exposes its parts through getters."""
-
-    __slots__ = ("host", "path", "port", "query", "scheme")
-
-    def __init__(self, text: str) -> None:
-        parsed = parse_request_uri(text)
-        if parsed is None:
-            raise CelError(f"URL parse error during conversion from string: {text}")
-        self.scheme, self.host, self.port, self.path, self.query = parsed
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, URL) and (self.scheme, self.host, self.path) == (other.scheme, other.host, other.path)
-
-    __hash__ = None  # type: ignore[assignment]
-
-
-_URL = re.compile(r"^(?:([a-zA-Z][a-zA-Z0-9+.-]*):)?(?://([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#.*)?$")
-_HOST = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::(\d*))?$")
-
-
-def parse_request_uri(text: str) -> tuple[str, str, str, str, str] | None:
-    """Go's url.ParseRequestURI: an absolute URI or an absolute path, with a well-formed authority."""
-    if not isinstance(text, str) or any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in text):
-        return None
-    match = _URL.match(text)
-    if match is None:
-        return None
-    scheme, authority, path, query = match.group(1) or "", match.group(2), match.group(3), match.group(4) or ""
-    if not scheme and not text.startswith("/"):
-        return None
-    if scheme and authority is None and not path.startswith("/") and path:
-        return (scheme, "", "", path, query)  # opaque, like mailto:someone
-    host = ""
-    if authority is not None:
-        userless = authority.rsplit("@", 1)[-1]
-        host_match = _HOST.match(userless)
-        if host_match is None:
-            return None
-        host = userless
-    if re.search(r"%(?![0-9a-fA-F]{2})", text):
-        return None
-    hostname_port = _HOST.match(host) if host else None
-    port = (hostname_port.group(2) or "") if hostname_port else ""
-    return (scheme, host, port, path, query)
-
-
-def _is_url(text: Any) -> bool:
-    return parse_request_uri(_need(text, str, "isURL")) is not None
-
-
-def _url_part(name: str, pick: Callable[[URL], Any]) -> Callable[[Any], Any]:
-    def getter(value: Any) -> Any:
-        return pick(_need(value, URL, name))
-
-    return getter
-
-
-def _hostname(url: URL) -> str:
-    host = url.host
-    if url.port or host.endswith(":"):
-        host = host.rsplit(":", 1)[0]
-    return host[1:-1] if host.startswith("[") and host.endswith("]") else host
 
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
@@ -383,12 +313,7 @@ METHODS: dict[str, Callable[..., Any]] = {
     "sum": _sum,
     "min": _extreme(-1),
     "max": _extreme(1),
-    "getScheme": _url_part("getScheme", lambda u: u.scheme),
-    "getHost": _url_part("getHost", lambda u: u.host),
-    "getHostname": _url_part("getHostname", _hostname),
-    "getPort": _url_part("getPort", lambda u: u.port),
-    "getEscapedPath": _url_part("getEscapedPath", lambda u: u.path),
-    "getQuery": _url_part("getQuery", lambda u: parse_qs(u.query, keep_blank_values=True)),
+    **URL_METHODS,
     "hasValue": lambda opt: _need(opt, Optional_, "hasValue").present,
     "value": _value,
     "orValue": _or_value,
@@ -399,8 +324,7 @@ METHODS: dict[str, Callable[..., Any]] = {
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "size": size,
     "matches": _matches,
-    "isURL": _is_url,
-    "url": lambda text: URL(_need(text, str, "url")),
+    **URL_FUNCTIONS,
     "int": _to_int,
     "uint": _to_int,
     "double": _to_double,

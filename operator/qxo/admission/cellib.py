@@ -39,6 +39,12 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def need(value: Any, kind: type | tuple[type, ...], name: str) -> Any:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise CelError(f"no such overload: {type_name(value)}.{name}")
+    return value
+
+
 def check_int(value: int) -> int:
     if value < INT64_MIN or value > INT64_MAX:
         raise CelError("integer overflow")

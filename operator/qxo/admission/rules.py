@@ -104,12 +104,21 @@ def join_path(path: str, steps: tuple[tuple[str, str], ...]) -> str:
 
 
 def evaluate_rules(
-    rules: list[CompiledRule], schema_type: str, value: Any, old: Any, has_old: bool, path: str, out: list[FieldCause]
+    rules: list[CompiledRule],
+    schema_type: str,
+    value: Any,
+    old: Any,
+    has_old: bool,
+    path: str,
+    out: list[FieldCause],
+    unchanged: bool = False,
 ) -> None:
     """Run every applicable rule against `value`; failures and errors become causes at `path`."""
     for rule in rules:
         if rule.uses_old_self and not has_old and not rule.optional_old_self:
             continue  # a transition rule has nothing to compare against on create
+        if unchanged and not rule.uses_old_self:
+            continue  # ratcheting: an unchanged value keeps passing the rules it passed before
         if rule.program is None:
             out.append(c.invalid(path, schema_type, f"rule compile error: {rule.compile_error}"))
             continue

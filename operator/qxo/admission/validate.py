@@ -7,6 +7,7 @@ from typing import Any
 
 from qxo.admission import causes as c
 from qxo.admission.causes import FieldCause, go_float
+from qxo.admission.correlate import ABSENT, json_equal, old_field, old_items
 from qxo.admission.formats import check_format
 from qxo.admission.schema import Node
 
@@ -24,8 +25,14 @@ def json_type(value: Any) -> str:
     return _JSON_TYPES.get(type(value), "object")
 
 
-def validate(value: Any, node: Node, path: str, out: list[FieldCause]) -> None:
-    """Append the schema violations of `value` (and below) to `out`."""
+def validate(value: Any, node: Node, path: str, out: list[FieldCause], old: Any = ABSENT) -> None:
+    """Append the schema violations of `value` (and below) to `out`.
+
+    On update, `old` is the correlated old value: an unchanged value keeps its errors to itself
+    (validation ratcheting), so tightening a schema never blocks unrelated edits.
+    """
+    if old is not ABSENT and json_equal(old, value):
+        return
     if value is None:
         if not node.nullable and node.type:
             out.append(_type_error(path, node.type, "null"))
@@ -42,9 +49,9 @@ def validate(value: Any, node: Node, path: str, out: list[FieldCause]) -> None:
     for sub in node.all_of:
         validate(value, sub, path, out)
     if isinstance(value, dict):
-        _check_object(value, node, path, out)
+        _check_object(value, node, path, out, old)
     elif isinstance(value, list):
-        _check_array(value, node, path, out)
+        _check_array(value, node, path, out, old)
 
 
 def _name(path: str) -> str:
@@ -127,7 +134,7 @@ def _json_equal(a: Any, b: Any) -> bool:
     return a == b
 
 
-def _check_object(value: dict[str, Any], node: Node, path: str, out: list[FieldCause]) -> None:
+def _check_object(value: dict[str, Any], node: Node, path: str, out: list[FieldCause], old: Any) -> None:
     name = _name(path)
     count = len(value)
     if node.max_properties is not None and count > node.max_properties:
@@ -140,19 +147,19 @@ def _check_object(value: dict[str, Any], node: Node, path: str, out: list[FieldC
             out.append(c.required(_child(path, key)))
     for key, child in node.properties.items():
         if key in value:
-            validate(value[key], child, _child(path, key), out)
+            validate(value[key], child, _child(path, key), out, old_field(old, key))
     if node.additional is not None:
         for key in sorted(value):
             if key not in node.properties:
                 # kube-openapi joins map keys with dots, so the path reads spec.labels.foo
-                validate(value[key], node.additional, _child(path, key), out)
+                validate(value[key], node.additional, _child(path, key), out, old_field(old, key))
     if node.embedded:
         for key in ("apiVersion", "kind"):
             if not isinstance(value.get(key), str) or not value.get(key):
                 out.append(c.required(_child(path, key), "must not be empty"))
 
 
-def _check_array(value: list[Any], node: Node, path: str, out: list[FieldCause]) -> None:
+def _check_array(value: list[Any], node: Node, path: str, out: list[FieldCause], old: Any) -> None:
     count = len(value)
     if node.max_items is not None and count > node.max_items:
         out.append(c.too_many(path, count, node.max_items))
@@ -160,8 +167,9 @@ def _check_array(value: list[Any], node: Node, path: str, out: list[FieldCause])
         detail = f"{_name(path)} in body should have at least {node.min_items} items"
         out.append(c.invalid(path, count, detail))
     if node.items is not None:
+        olds = old_items(node, old, value, by_index=True)
         for index, item in enumerate(value):
-            validate(item, node.items, f"{path}[{index}]", out)
+            validate(item, node.items, f"{path}[{index}]", out, olds[index])
 
 
 def _child(path: str, key: str) -> str:
