@@ -218,3 +218,31 @@ def test_number_of_a_string_is_an_error_not_an_exception():
     assert _admit([{"rule": "self.name + 1 == 2"}], {"name": "x"}) == [
         'spec: Invalid value: "object": no such overload: string + int evaluating rule: self.name + 1 == 2'
     ]
+
+
+def test_rules_see_schema_types_not_json_types():
+    prop = {
+        "expiresAt": {"type": "string", "format": "date-time"},
+        "grace": {"type": "string", "format": "duration"},
+        "ratio": {"type": "number"},
+    }
+    rules = [
+        {"rule": "self.expiresAt > timestamp('2026-01-01T00:00:00Z')", "message": "expired"},
+        {"rule": "self.grace <= duration('1h')", "message": "grace too long"},
+        {"rule": "self.ratio / 2 == 1.5", "message": "number fields are doubles"},
+    ]
+    spec = {"expiresAt": "2026-11-21T23:00:00Z", "grace": "30m", "ratio": 3}
+    assert _admit(rules, spec, prop=prop) == []
+    spec = {"expiresAt": "2025-11-21T23:00:00Z", "grace": "2h", "ratio": 3}
+    assert _admit(rules, spec, prop=prop) == [
+        'spec: Invalid value: "object": expired',
+        'spec: Invalid value: "object": grace too long',
+    ]
+
+
+def test_property_names_are_escaped_like_kubernetes_does():
+    prop = {"dry-run": {"type": "boolean"}, "namespace": {"type": "string"}, "a.b": {"type": "string"}}
+    rules = [{"rule": "!self.dry__dash__run || self.__namespace__ == self.a__dot__b"}]
+    assert _admit(rules, {"dry-run": True, "namespace": "x", "a.b": "x"}, prop=prop) == []
+    assert _admit([{"rule": "has(self.dry__dash__run)"}], {"dry-run": False}, prop=prop) == []
+    assert len(_admit(rules, {"dry-run": True, "namespace": "x", "a.b": "y"}, prop=prop)) == 1

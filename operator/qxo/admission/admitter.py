@@ -8,6 +8,7 @@ from typing import Any
 
 from qxo.admission import causes as c
 from qxo.admission.causes import FieldCause
+from qxo.admission.celtypes import cel_view
 from qxo.admission.correlate import ABSENT, json_equal, old_field, old_items
 from qxo.admission.listtype import validate_lists
 from qxo.admission.metadata import validate_metadata
@@ -126,7 +127,8 @@ def walk_rules(value: Any, old: Any, has_old: bool, node: Node | None, path: str
         return
     if node.rules:
         unchanged = has_old and json_equal(old, value)
-        evaluate_rules(node.rules, node.type, value, old, has_old, path, out, unchanged)
+        typed_old = cel_view(old, node) if has_old else None
+        evaluate_rules(node.rules, node.type, cel_view(value, node), typed_old, has_old, path, out, unchanged)
     if isinstance(value, dict):
         for key, item in value.items():
             child = node.properties.get(key)

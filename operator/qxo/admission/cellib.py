@@ -158,17 +158,35 @@ def negate(value: Any) -> Any:
     raise CelError(f"no such overload: -{type_name(value)}")
 
 
+_RESERVED = frozenset(
+    "true false null in as break const continue else for function if import let loop package namespace return var "
+    "void while".split()
+)
+_ESCAPED = re.compile(r"__(underscores|dot|dash|slash)__")
+_UNESCAPES = {"underscores": "__", "dot": ".", "dash": "-", "slash": "/"}
+
+
+def unescape_field(name: str) -> str:
+    """A property name as written in the schema, from its CEL spelling (foo__dash__bar, __namespace__)."""
+    if name.startswith("__") and name.endswith("__") and name[2:-2] in _RESERVED:
+        return name[2:-2]
+    return _ESCAPED.sub(lambda m: _UNESCAPES[m.group(1)], name) if "__" in name else name
+
+
 def select(target: Any, name: str) -> Any:
     if isinstance(target, dict):
         if name in target:
             return target[name]
-        raise CelError(f"no such key: {name}")
+        key = unescape_field(name)
+        if key in target:
+            return target[key]
+        raise CelError(f"no such key: {key}")
     raise CelError(f"no such overload: {type_name(target)}.{name}")
 
 
 def has_field(target: Any, name: str) -> bool:
     if isinstance(target, dict):
-        return name in target
+        return name in target or unescape_field(name) in target
     raise CelError(f"invalid type for field selection: {type_name(target)}")
 
 

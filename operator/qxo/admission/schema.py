@@ -10,6 +10,7 @@ from typing import Any
 from qxo.admission.rules import CompiledRule, compile_rules
 
 _NO_DEFAULT = object()
+_CEL_TYPED_FORMATS = frozenset({"date-time", "date", "duration", "byte"})
 
 
 @dataclass(eq=False)
@@ -49,6 +50,8 @@ class Node:
     has_rules: bool = False
     # True when this node or anything below it has a default, so defaulting can skip dead subtrees.
     has_defaults: bool = False
+    # True when CEL sees a value here or below differently from JSON (a double, timestamp, duration or bytes).
+    cel_typed: bool = False
 
     @property
     def has_default(self) -> bool:
@@ -111,6 +114,8 @@ def compile_schema(raw: Any, path: str = "openAPIV3Schema", errors: list[str] | 
     children = [*node.properties.values(), *(c for c in (node.additional, node.items) if c is not None)]
     node.has_rules = bool(node.rules) or any(child.has_rules for child in children)
     node.has_defaults = any(child.has_default or child.has_defaults for child in children)
+    typed_string = node.type == "string" and node.format in _CEL_TYPED_FORMATS
+    node.cel_typed = node.type == "number" or typed_string or any(child.cel_typed for child in children)
     return node
 
 
