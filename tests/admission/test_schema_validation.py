@@ -243,3 +243,48 @@ def test_for_crd_refuses_an_unknown_version():
 
     with pytest.raises(KeyError):
         Admitter.for_crd(crd(), "v9")
+
+
+def test_a_type_error_does_not_hide_checks_of_the_values_own_kind(admitter, valid):
+    valid["spec"]["replicas"] = 0.5
+    assert displays(admitter.admit(valid))[:2] == [
+        'spec.replicas: Invalid value: "number": spec.replicas in body must be of type integer: "number"',
+        "spec.replicas: Invalid value: 0.5: spec.replicas in body should be greater than or equal to 1",
+    ]
+
+
+def _junctor_admitter() -> Admitter:
+    return Admitter(
+        {
+            "type": "object",
+            "properties": {
+                "spec": {
+                    "type": "object",
+                    "properties": {
+                        "port": {
+                            "x-kubernetes-int-or-string": True,
+                            "anyOf": [{"type": "integer"}, {"type": "string"}],
+                        },
+                        "code": {"type": "string", "oneOf": [{"pattern": "^a"}, {"pattern": "b$"}]},
+                        "tag": {"type": "string", "not": {"enum": ["latest"]}},
+                        "size": {"type": "integer", "allOf": [{"minimum": 1}, {"maximum": 5}]},
+                    },
+                }
+            },
+        }
+    )
+
+
+def test_any_of_one_of_all_of_and_not():
+    admitter = _junctor_admitter()
+    ok = {"metadata": {"name": "x"}, "spec": {"port": "https", "code": "ax", "tag": "v1", "size": 3}}
+    assert admitter.admit(ok).allowed
+    bad = {"metadata": {"name": "x"}, "spec": {"port": True, "code": "ab", "tag": "latest", "size": 9}}
+    assert displays(admitter.admit(bad)) == [
+        'spec.port: Invalid value: "": spec.port in body must validate at least one schema (anyOf)',
+        'spec.port: Invalid value: "boolean": spec.port in body must be of type integer: "boolean"',
+        'spec.code: Invalid value: "": spec.code in body must validate one and only one schema (oneOf)',
+        'spec.tag: Invalid value: "": spec.tag in body must not validate the schema (not)',
+        'spec.size: Invalid value: "": spec.size in body must validate all the schemas (allOf)',
+        "spec.size: Invalid value: 9: spec.size in body should be less than or equal to 5",
+    ]

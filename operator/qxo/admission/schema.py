@@ -39,6 +39,9 @@ class Node:
     additional: Node | None = None
     items: Node | None = None
     all_of: list[Node] = field(default_factory=list)
+    any_of: list[Node] = field(default_factory=list)
+    one_of: list[Node] = field(default_factory=list)
+    not_: Node | None = None
     preserve_unknown: bool = False
     int_or_string: bool = False
     embedded: bool = False
@@ -108,8 +111,12 @@ def compile_schema(raw: Any, path: str = "openAPIV3Schema", errors: list[str] | 
         node.additional = Node(preserve_unknown=True)
     if isinstance(raw.get("items"), dict):
         node.items = compile_schema(raw["items"], f"{path}.items", errors)
-    for index, sub in enumerate(raw.get("allOf") or ()):
-        node.all_of.append(compile_schema(sub, f"{path}.allOf[{index}]", errors))
+    for keyword, target in (("allOf", node.all_of), ("anyOf", node.any_of), ("oneOf", node.one_of)):
+        subs = raw.get(keyword)
+        for index, sub in enumerate(subs if isinstance(subs, list) else ()):
+            target.append(compile_schema(sub, f"{path}.{keyword}[{index}]", errors))
+    if isinstance(raw.get("not"), dict):
+        node.not_ = compile_schema(raw["not"], f"{path}.not", errors)
     node.rules = compile_rules(raw.get("x-kubernetes-validations"), f"{path}.x-kubernetes-validations", errors)
     children = [*node.properties.values(), *(c for c in (node.additional, node.items) if c is not None)]
     node.has_rules = bool(node.rules) or any(child.has_rules for child in children)

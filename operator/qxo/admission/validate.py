@@ -38,16 +38,14 @@ def validate(value: Any, node: Node, path: str, out: list[FieldCause], old: Any 
             out.append(_type_error(path, node.type, "null"))
         _check_enum(value, node, path, out)
         return
-    if not _check_type(value, node, path, out):
-        _check_enum(value, node, path, out)
-        return
+    # Like kube-openapi, a type error does not stop the checks that apply to the value's own kind.
+    _check_type(value, node, path, out)
+    _check_junctors(value, node, path, out)
     if isinstance(value, str):
         _check_string(value, node, path, out)
     elif isinstance(value, int | float) and not isinstance(value, bool):
         _check_number(value, node, path, out)
     _check_enum(value, node, path, out)
-    for sub in node.all_of:
-        validate(value, sub, path, out)
     if isinstance(value, dict):
         _check_object(value, node, path, out, old)
     elif isinstance(value, list):
@@ -65,7 +63,7 @@ def _type_error(path: str, expected: str, actual: str) -> FieldCause:
 
 def _check_type(value: Any, node: Node, path: str, out: list[FieldCause]) -> bool:
     actual = json_type(value)
-    if node.int_or_string:
+    if node.int_or_string and not node.any_of:
         if actual in ("integer", "string"):
             return True
         out.append(_type_error(path, "integer,string", actual))
@@ -75,6 +73,36 @@ def _check_type(value: Any, node: Node, path: str, out: list[FieldCause]) -> boo
         return True
     out.append(_type_error(path, expected, actual))
     return False
+
+
+def _check_junctors(value: Any, node: Node, path: str, out: list[FieldCause]) -> None:
+    """allOf, anyOf, oneOf and not, with kube-openapi's composite messages."""
+    name = _name(path)
+    if node.any_of:
+        results = [_errors_of(value, sub, path) for sub in node.any_of]
+        if all(results):
+            out.append(c.invalid(path, "", f"{name} in body must validate at least one schema (anyOf)"))
+            out.extend(results[0])
+    if node.one_of:
+        results = [_errors_of(value, sub, path) for sub in node.one_of]
+        passed = sum(1 for errors in results if not errors)
+        if passed != 1:
+            out.append(c.invalid(path, "", f"{name} in body must validate one and only one schema (oneOf)"))
+            if passed == 0:
+                out.extend(results[0])
+    if node.all_of:
+        results = [_errors_of(value, sub, path) for sub in node.all_of]
+        if any(results):
+            out.append(c.invalid(path, "", f"{name} in body must validate all the schemas (allOf)"))
+            out.extend(error for errors in results for error in errors)
+    if node.not_ is not None and not _errors_of(value, node.not_, path):
+        out.append(c.invalid(path, "", f"{name} in body must not validate the schema (not)"))
+
+
+def _errors_of(value: Any, node: Node, path: str) -> list[FieldCause]:
+    found: list[FieldCause] = []
+    validate(value, node, path, found)
+    return found
 
 
 def _check_string(value: str, node: Node, path: str, out: list[FieldCause]) -> None:
