@@ -58,6 +58,8 @@ TRUE_EXPRESSIONS = [
     "'\\x41\\u0042' == 'AB' && r'\\d' == '\\\\d' && '''multi\nline'''.size() == 10",
     "null == null && self.m != null && [] == [] && {} == {}",
     "0x10 == 16 && 1e3 == 1000.0 && -self.n == -3",
+    "self.l.all(x, [x].all(x, x > 0) && x in self.l)",
+    "self.l.map(x, self.l.filter(y, y < x).size()) == [2, 0, 1]",
 ]
 
 
@@ -98,3 +100,12 @@ def test_expression_errors(expression, message):
 def test_compile_errors(expression):
     with pytest.raises(CelCompileError):
         compile_expression(expression)
+
+
+def test_macro_variables_do_not_leak_into_the_environment():
+    env = {"self": SELF}
+    assert compile_expression("self.l.exists(x, x == 2)")(env) is True
+    assert set(env) == {"self"}
+    env = {"self": SELF, "x": "outer"}
+    assert compile_expression("self.l.all(x, x > 0) && x == 'outer'")(env) is True
+    assert env["x"] == "outer"

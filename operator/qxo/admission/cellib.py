@@ -220,9 +220,18 @@ def macro(name: str, var: str, target: Callable, bodies: list[Callable]) -> Call
     body = bodies[0]
 
     def run(item: Any, env: dict[str, Any], fn: Callable = body) -> Any:
-        scope = dict(env)
-        scope[var] = item
-        return fn(scope)
+        # Bind the variable in place and restore it after: each rule evaluation owns its env dict,
+        # and copying it per element dominated the cost of the macros.
+        missing = var not in env
+        saved = env.get(var)
+        env[var] = item
+        try:
+            return fn(env)
+        finally:
+            if missing:
+                del env[var]
+            else:
+                env[var] = saved
 
     def predicate(item: Any, env: dict[str, Any]) -> bool:
         result = run(item, env)

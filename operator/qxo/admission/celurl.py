@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -28,13 +29,16 @@ class URL:
     __hash__ = None  # type: ignore[assignment]
 
 
+_BAD_ESCAPE = re.compile(r"%(?![0-9a-fA-F]{2})")
+_CONTROL = re.compile(r"[\x00-\x20\x7f]")
 _URL = re.compile(r"^(?:([a-zA-Z][a-zA-Z0-9+.-]*):)?(?://([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#.*)?$")
 _HOST = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::(\d*))?$")
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_request_uri(text: str) -> tuple[str, str, str, str, str] | None:
     """Go's url.ParseRequestURI: an absolute URI or an absolute path, with a well-formed authority."""
-    if not isinstance(text, str) or any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in text):
+    if not isinstance(text, str) or _CONTROL.search(text):
         return None
     match = _URL.match(text)
     if match is None:
@@ -51,7 +55,7 @@ def parse_request_uri(text: str) -> tuple[str, str, str, str, str] | None:
         if host_match is None:
             return None
         host = userless
-    if re.search(r"%(?![0-9a-fA-F]{2})", text):
+    if _BAD_ESCAPE.search(text):
         return None
     hostname_port = _HOST.match(host) if host else None
     port = (hostname_port.group(2) or "") if hostname_port else ""

@@ -12,12 +12,17 @@ ABSENT: Any = object()
 
 def json_equal(a: Any, b: Any) -> bool:
     """reflect.DeepEqual over decoded JSON: no bool/int or int/float coercion."""
+    # Python's own == is fast and only ever more lenient, so it settles every "different".
+    return a == b and _strict_equal(a, b)
+
+
+def _strict_equal(a: Any, b: Any) -> bool:
     if type(a) is not type(b):
         return False
     if isinstance(a, dict):
-        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
+        return all(_strict_equal(a[k], b[k]) for k in a)
     if isinstance(a, list):
-        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b, strict=True))
+        return all(_strict_equal(x, y) for x, y in zip(a, b, strict=True))
     return a == b
 
 

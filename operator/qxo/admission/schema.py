@@ -42,6 +42,7 @@ class Node:
     any_of: list[Node] = field(default_factory=list)
     one_of: list[Node] = field(default_factory=list)
     not_: Node | None = None
+    has_junctors: bool = False
     preserve_unknown: bool = False
     int_or_string: bool = False
     embedded: bool = False
@@ -53,6 +54,8 @@ class Node:
     has_rules: bool = False
     # True when this node or anything below it has a default, so defaulting can skip dead subtrees.
     has_defaults: bool = False
+    # True when this node or anything below it is a set or map list, so the duplicate walk can skip the rest.
+    has_list_types: bool = False
     # True when CEL sees a value here or below differently from JSON (a double, timestamp, duration or bytes).
     cel_typed: bool = False
 
@@ -117,10 +120,12 @@ def compile_schema(raw: Any, path: str = "openAPIV3Schema", errors: list[str] | 
             target.append(compile_schema(sub, f"{path}.{keyword}[{index}]", errors))
     if isinstance(raw.get("not"), dict):
         node.not_ = compile_schema(raw["not"], f"{path}.not", errors)
+    node.has_junctors = bool(node.all_of or node.any_of or node.one_of or node.not_ is not None)
     node.rules = compile_rules(raw.get("x-kubernetes-validations"), f"{path}.x-kubernetes-validations", errors)
     children = [*node.properties.values(), *(c for c in (node.additional, node.items) if c is not None)]
     node.has_rules = bool(node.rules) or any(child.has_rules for child in children)
     node.has_defaults = any(child.has_default or child.has_defaults for child in children)
+    node.has_list_types = node.list_type in ("set", "map") or any(child.has_list_types for child in children)
     typed_string = node.type == "string" and node.format in _CEL_TYPED_FORMATS
     node.cel_typed = node.type == "number" or typed_string or any(child.cel_typed for child in children)
     return node

@@ -11,18 +11,21 @@ from qxo.admission.correlate import ABSENT, json_equal, old_field, old_items
 from qxo.admission.formats import check_format
 from qxo.admission.schema import Node
 
-_JSON_TYPES = {bool: "boolean", str: "string", dict: "object", list: "array", type(None): "null"}
+_JSON_TYPES = {bool: "boolean", int: "integer", str: "string", dict: "object", list: "array", type(None): "null"}
 
 
 def json_type(value: Any) -> str:
     """The JSON type name kube-openapi reports for a decoded value."""
+    name = _JSON_TYPES.get(type(value))
+    if name is not None:
+        return name
+    if isinstance(value, float):
+        return "integer" if value.is_integer() else "number"
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, int):
         return "integer"
-    if isinstance(value, float):
-        return "integer" if value.is_integer() else "number"
-    return _JSON_TYPES.get(type(value), "object")
+    return "object"
 
 
 def validate(value: Any, node: Node, path: str, out: list[FieldCause], old: Any = ABSENT) -> None:
@@ -40,7 +43,8 @@ def validate(value: Any, node: Node, path: str, out: list[FieldCause], old: Any 
         return
     # Like kube-openapi, a type error does not stop the checks that apply to the value's own kind.
     _check_type(value, node, path, out)
-    _check_junctors(value, node, path, out)
+    if node.has_junctors:
+        _check_junctors(value, node, path, out)
     if isinstance(value, str):
         _check_string(value, node, path, out)
     elif isinstance(value, int | float) and not isinstance(value, bool):
