@@ -246,3 +246,8 @@ def test_property_names_are_escaped_like_kubernetes_does():
     assert _admit(rules, {"dry-run": True, "namespace": "x", "a.b": "x"}, prop=prop) == []
     assert _admit([{"rule": "has(self.dry__dash__run)"}], {"dry-run": False}, prop=prop) == []
     assert len(_admit(rules, {"dry-run": True, "namespace": "x", "a.b": "y"}, prop=prop)) == 1
+
+
+def test_evaluation_error_names_the_message_when_there_is_one():
+    rule = {"rule": "self.a > 0", "message": "a must be positive"}
+    assert _admit([rule], {}) == ['spec: Invalid value: "object": no such key: a evaluating rule: a must be positive']

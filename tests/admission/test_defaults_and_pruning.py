@@ -43,6 +43,7 @@ def test_unknown_fields_are_pruned_and_reported(admitter, valid):
     valid["top"] = "level"
     result = admitter.admit(valid)
     assert sorted(result.pruned) == ["spec.accounts[0].bar", "spec.foo", "top"]
+    assert 'unknown field "spec.foo"' in result.unknown_fields()
     assert "foo" not in result.object["spec"]
     assert result.object["spec"]["settings"] == {"ok": "yes"}
     assert result.allowed

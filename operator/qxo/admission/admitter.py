@@ -37,6 +37,10 @@ class AdmissionResult:
     def allowed(self) -> bool:
         return not self.causes
 
+    def unknown_fields(self) -> list[str]:
+        """The pruned fields as fieldValidation=Strict words them ('unknown field "spec.foo"')."""
+        return [f'unknown field "{path}"' for path in self.pruned]
+
 
 class Admitter:
     """Admits objects of one CRD version; everything is compiled in the constructor, never per call."""

@@ -128,10 +128,11 @@ def evaluate_rules(
         try:
             result = rule.program(env)
         except CelError as exc:
-            out.append(c.invalid(path, schema_type, f"{exc} evaluating rule: {rule.rule}"))
+            out.append(c.invalid(path, schema_type, f"{exc} evaluating rule: {rule.message or rule.rule}"))
             continue
         except (RecursionError, ValueError, TypeError, OverflowError, MemoryError) as exc:
-            out.append(c.invalid(path, schema_type, f"{type(exc).__name__}: {exc} evaluating rule: {rule.rule}"))
+            detail = f"{type(exc).__name__}: {exc} evaluating rule: {rule.message or rule.rule}"
+            out.append(c.invalid(path, schema_type, detail))
             continue
         if result is True:
             continue
