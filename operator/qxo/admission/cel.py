@@ -7,6 +7,8 @@ compiling its parse tree to closures keeps admission of a typical object well un
 from __future__ import annotations
 
 import functools
+import inspect
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -45,9 +47,11 @@ def compile_expression(text: str) -> Program:
     """Parse and compile `text`; raises CelCompileError with a readable reason."""
     try:
         tree = _parser().parse(text)
+        return _compile(tree)
     except lark.exceptions.LarkError as exc:
         raise CelCompileError(f"Syntax error: {str(exc).splitlines()[0]}") from exc
-    return _compile(tree)
+    except RecursionError:
+        raise CelCompileError("expression nests too deeply") from None
 
 
 def references(text: str, name: str) -> bool:
@@ -195,9 +199,14 @@ def _member_dot_arg(tree: lark.Tree) -> Program:
     method = celfuncs.METHODS.get(name)
     if method is None:
         raise CelCompileError(f"undeclared reference to '{name}'")
+    _check_arity(name, method, len(arg_trees) + 1)
     target = _compile(target_tree)
     args = [_compile(arg) for arg in arg_trees]
-    return lambda env: method(target(env), *(arg(env) for arg in args))
+
+    def call(env: dict[str, Any]) -> Any:
+        return _guarded(name, method, target(env), *(arg(env) for arg in args))
+
+    return call
 
 
 _WRAPPERS = frozenset(
@@ -262,8 +271,33 @@ def _ident_arg(tree: lark.Tree) -> Program:
     function = celfuncs.FUNCTIONS.get(name)
     if function is None:
         raise CelCompileError(f"undeclared reference to '{name}'")
+    _check_arity(name, function, len(arg_trees))
     args = [_compile(arg) for arg in arg_trees]
-    return lambda env: function(*(arg(env) for arg in args))
+    return lambda env: _guarded(name, function, *(arg(env) for arg in args))
+
+
+def _check_arity(name: str, function: Callable[..., Any], count: int) -> None:
+    low, high = _arity(function)
+    if not low <= count <= high:
+        raise CelCompileError(f"found no matching overload for '{name}' applied to {count} argument(s)")
+
+
+@functools.cache
+def _arity(function: Callable[..., Any]) -> tuple[int, float]:
+    parameters = inspect.signature(function).parameters.values()
+    if any(p.kind is p.VAR_POSITIONAL for p in parameters):
+        return (sum(1 for p in parameters if p.default is p.empty and p.kind is not p.VAR_POSITIONAL), math.inf)
+    return (sum(1 for p in parameters if p.default is p.empty), len(parameters))
+
+
+def _guarded(name: str, function: Callable[..., Any], *args: Any) -> Any:
+    # Library functions get CEL values of any type; a Python error there is CEL's "no such overload".
+    try:
+        return function(*args)
+    except CelError:
+        raise
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError, ZeroDivisionError):
+        raise CelError(f"no such overload: {name}({', '.join(cellib.type_name(a) for a in args)})") from None
 
 
 def _has(arg_trees: list[lark.Tree]) -> Program:

@@ -130,7 +130,7 @@ def evaluate_rules(
         except CelError as exc:
             out.append(c.invalid(path, schema_type, f"{exc} evaluating rule: {rule.message or rule.rule}"))
             continue
-        except (RecursionError, ValueError, TypeError, OverflowError, MemoryError) as exc:
+        except Exception as exc:
             detail = f"{type(exc).__name__}: {exc} evaluating rule: {rule.message or rule.rule}"
             out.append(c.invalid(path, schema_type, detail))
             continue
@@ -144,7 +144,7 @@ def _failure(rule: CompiledRule, schema_type: str, path: str, env: dict[str, Any
     if rule.message_program is not None:
         try:
             dynamic = rule.message_program(env)
-        except (CelError, RecursionError, ValueError, TypeError, OverflowError):
+        except Exception:
             dynamic = None
         # an empty, blank or multi-line messageExpression result falls back to the static message
         if isinstance(dynamic, str) and dynamic.strip() and "\n" not in dynamic and "\r" not in dynamic:
