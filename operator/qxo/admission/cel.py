@@ -18,6 +18,7 @@ import lark
 
 from qxo.admission import celfuncs, cellib
 from qxo.admission.cellib import CelError, cel_compare, cel_equal
+from qxo.admission.celmacros import Comprehension
 
 Program = Callable[[dict[str, Any]], Any]
 
@@ -236,7 +237,7 @@ def _macro(name: str, target_tree: lark.Tree, arg_trees: list[lark.Tree]) -> Pro
         raise CelCompileError(f"{name}() needs a variable name as its first argument")
     target = _compile(target_tree)
     bodies = [_compile(arg) for arg in arg_trees[1:]]
-    return cellib.macro(name, var, target, bodies)
+    return Comprehension(name, var, target, bodies).program()
 
 
 def _member_index(tree: lark.Tree) -> Program:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -204,77 +203,6 @@ def index(target: Any, key: Any) -> Any:
             return target[key]
         raise CelError(f"no such key: {key}")
     raise CelError(f"no such overload: {type_name(target)}[{type_name(key)}]")
-
-
-def macro(name: str, var: str, target: Callable, bodies: list[Callable]) -> Callable[[dict[str, Any]], Any]:
-    """Compile all/exists/exists_one/map/filter over a list (items) or a map (keys)."""
-
-    def elements(env: dict[str, Any]) -> list[Any]:
-        value = target(env)
-        if isinstance(value, list):
-            return value
-        if isinstance(value, dict):
-            return list(value)
-        raise CelError(f"no such overload: {type_name(value)}.{name}")
-
-    body = bodies[0]
-
-    def run(item: Any, env: dict[str, Any], fn: Callable = body) -> Any:
-        # Bind the variable in place and restore it after: each rule evaluation owns its env dict,
-        # and copying it per element dominated the cost of the macros.
-        missing = var not in env
-        saved = env.get(var)
-        env[var] = item
-        try:
-            return fn(env)
-        finally:
-            if missing:
-                del env[var]
-            else:
-                env[var] = saved
-
-    def predicate(item: Any, env: dict[str, Any]) -> bool:
-        result = run(item, env)
-        if not isinstance(result, bool):
-            raise CelError("no such overload")
-        return result
-
-    def all_(env: dict[str, Any]) -> bool:
-        error: CelError | None = None
-        for item in elements(env):
-            try:
-                if not predicate(item, env):
-                    return False
-            except CelError as exc:
-                error = error or exc
-        if error:
-            raise error
-        return True
-
-    def exists(env: dict[str, Any]) -> bool:
-        error: CelError | None = None
-        for item in elements(env):
-            try:
-                if predicate(item, env):
-                    return True
-            except CelError as exc:
-                error = error or exc
-        if error:
-            raise error
-        return False
-
-    def exists_one(env: dict[str, Any]) -> bool:
-        return sum(1 for item in elements(env) if predicate(item, env)) == 1
-
-    def map_(env: dict[str, Any]) -> list[Any]:
-        if len(bodies) == 2:
-            return [run(item, env, bodies[1]) for item in elements(env) if predicate(item, env)]
-        return [run(item, env) for item in elements(env)]
-
-    def filter_(env: dict[str, Any]) -> list[Any]:
-        return [item for item in elements(env) if predicate(item, env)]
-
-    return {"all": all_, "exists": exists, "exists_one": exists_one, "map": map_, "filter": filter_}[name]
 
 
 _ESCAPES = {
