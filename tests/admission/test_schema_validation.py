@@ -288,3 +288,79 @@ def test_any_of_one_of_all_of_and_not():
         'spec.size: Invalid value: "": spec.size in body must validate all the schemas (allOf)',
         "spec.size: Invalid value: 9: spec.size in body should be less than or equal to 5",
     ]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "good", "bad"),
+    [
+        ("date-time", "2026-11-21T23:00:00.5+01:00", "2026-13-01T00:00:00Z"),
+        ("date", "2026-02-28", "2026-02-30"),
+        ("uri", "https://acme.example.com/x?y=1", "acme.example.com"),
+        ("uuid", "123e4567-e89b-12d3-a456-426614174000", "123e4567"),
+        ("ipv4", "192.0.2.1", "192.0.2.256"),
+        ("ipv6", "2001:db8::1", "2001:db8::g"),
+        ("cidr", "203.0.113.0/24", "203.0.113.0"),
+        ("byte", "aGVsbG8=", "not base64!"),
+        ("hostname", "api.acme.example", "-bad-.example"),
+        ("duration", "1h30m", "forever"),
+        ("no-such-format", "anything", None),
+    ],
+)
+def test_formats(fmt, good, bad):
+    schema = {
+        "type": "object",
+        "properties": {"spec": {"type": "object", "properties": {"v": {"type": "string", "format": fmt}}}},
+    }
+    admitter = Admitter(schema)
+    assert admitter.admit({"metadata": {"name": "x"}, "spec": {"v": good}}).allowed
+    if bad is not None:
+        assert displays(admitter.admit({"metadata": {"name": "x"}, "spec": {"v": bad}}))[0] == (
+            f'spec.v: Invalid value: "{bad}": spec.v in body must be of type {fmt}: "{bad}"'
+        )
+
+
+def test_schema_problems_are_listed_without_refusing_to_build():
+    schema = {
+        "type": "object",
+        "properties": {
+            "spec": {
+                "type": "object",
+                "properties": {"v": {"type": "string", "pattern": "(unclosed"}},
+                "x-kubernetes-validations": [
+                    {"rule": "true", "fieldPath": "not a path"},
+                    {"rule": "true", "reason": "FieldValueTooLong"},
+                    {"rule": "true", "messageExpression": "'unclosed"},
+                ],
+            }
+        },
+    }
+    admitter = Admitter(schema)
+    assert [error.split(":")[0] for error in admitter.compile_errors] == [
+        "openAPIV3Schema.properties[spec].properties[v].pattern",
+        "openAPIV3Schema.properties[spec].x-kubernetes-validations[0].fieldPath",
+        "openAPIV3Schema.properties[spec].x-kubernetes-validations[1].reason",
+        "openAPIV3Schema.properties[spec].x-kubernetes-validations[2].messageExpression",
+    ]
+    assert admitter.admit({"metadata": {"name": "x"}, "spec": {"v": "a"}}).allowed
+
+
+@pytest.mark.parametrize(
+    ("pattern", "value", "matches"),
+    [
+        ("^[a-z]+$", "abc", True),
+        ("^[a-z]+$", "abc\n", False),  # Python's $ would accept the trailing newline; RE2's does not
+        ("^[a-z]+\\z", "abc\n", False),
+        ("^\\d+$", "١٢٣", False),  # RE2's \d is ASCII only
+        ("^\\w+$", "\u0430pi", False),  # a Cyrillic look-alike a is not a word character for RE2
+        ("^[$]+$", "$$", True),
+        ("(?m)^a$", "b\na", True),
+        ("^[]a]+$", "]a", True),
+    ],
+)
+def test_patterns_follow_re2(pattern, value, matches):
+    schema = {
+        "type": "object",
+        "properties": {"spec": {"type": "object", "properties": {"v": {"type": "string", "pattern": pattern}}}},
+    }
+    result = Admitter(schema).admit({"metadata": {"name": "x"}, "spec": {"v": value}})
+    assert result.allowed is matches

@@ -53,6 +53,9 @@ def compile_expression(text: str) -> Program:
         raise CelCompileError(f"Syntax error: {str(exc).splitlines()[0]}") from exc
     except RecursionError:
         raise CelCompileError("expression nests too deeply") from None
+    except (CelError, ValueError) as exc:
+        # literals are evaluated while compiling: 01, an out-of-range int, a bad escape
+        raise CelCompileError(f"invalid literal: {exc}") from None
 
 
 def references(text: str, name: str) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import itertools
 import re
 from collections.abc import Callable
@@ -12,12 +11,12 @@ from typing import Any
 from qxo.admission.cellib import CelError, Optional_, cel_compare, cel_equal, check_int, type_name
 from qxo.admission.cellib import need as _need
 from qxo.admission.celurl import URL_FUNCTIONS, URL_METHODS
+from qxo.admission.regex import compile_go_regex
 
 
-@functools.lru_cache(maxsize=512)
 def _regex(pattern: str) -> re.Pattern[str]:
     try:
-        return re.compile(pattern)
+        return compile_go_regex(pattern)
     except re.error as exc:
         raise CelError(f"invalid regex {pattern!r}: {exc}") from None
 

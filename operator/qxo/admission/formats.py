@@ -9,6 +9,8 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime
 
+from qxo.admission.celurl import parse_request_uri
+
 _DATE_TIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
@@ -17,7 +19,6 @@ _HOSTNAME = re.compile(rf"^{_LABEL}(\.{_LABEL})*\.?$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 _MAC = re.compile(r"^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$")
 _DURATION = re.compile(r"^([-+]?(\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h|d|w))+$")
-_URI_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
 def _date_time(value: str) -> bool:
@@ -70,10 +71,8 @@ def _byte(value: str) -> bool:
 
 
 def _uri(value: str) -> bool:
-    # Go's url.ParseRequestURI: an absolute URI or an absolute path, no spaces or controls.
-    if any(ch.isspace() or ord(ch) < 0x20 for ch in value):
-        return False
-    return bool(_URI_SCHEME.match(value)) or value.startswith("/")
+    # strfmt checks uri with Go's url.ParseRequestURI, the same parser CEL's isURL uses.
+    return parse_request_uri(value) is not None
 
 
 _CHECKS: dict[str, Callable[[str], bool]] = {

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from qxo.admission.regex import compile_go_regex
 from qxo.admission.rules import CompiledRule, compile_rules
 
 _NO_DEFAULT = object()
@@ -102,7 +103,7 @@ def compile_schema(raw: Any, path: str = "openAPIV3Schema", errors: list[str] | 
     if isinstance(pattern, str):
         node.pattern_text = pattern
         try:
-            node.pattern = re.compile(pattern)
+            node.pattern = compile_go_regex(pattern)
         except re.error as exc:
             errors.append(f"{path}.pattern: {exc}")
     for name, sub in (raw.get("properties") or {}).items():
