@@ -46,6 +46,7 @@ TRUE_EXPRESSIONS = [
     "self.l.min() == 1 && self.l.max() == 3",
     "'abc123'.find('[0-9]+') == '123' && 'a1b2'.findAll('[0-9]') == ['1', '2']",
     "int('42') == 42 && double('0.5') == self.f && string(7) == '7' && string(true) == 'true'",
+    "string(1.0) == '1' && string(0.25) == '0.25' && string(duration('1h')) == '3600s'",
     "uint(3) == 3 && bool('true') && bytes('a') == b'a' && dyn(self.n) == 3",
     "duration('1h30m') > duration('90s') && duration('1.5h') == duration('90m')",
     "timestamp(self.t) < timestamp('2027-01-01T00:00:00Z') && timestamp(self.t).getFullYear() == 2026",

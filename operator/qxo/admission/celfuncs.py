@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from qxo.admission.causes import go_float
 from qxo.admission.cellib import CelError, Optional_, cel_compare, cel_equal, check_int, type_name
 from qxo.admission.cellib import need as _need
 from qxo.admission.celurl import URL_FUNCTIONS, URL_METHODS
@@ -221,8 +222,10 @@ def _to_string(value: Any) -> str:
         return value
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return go_float(value)  # cel-go formats doubles with strconv's 'g', shortest
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     if isinstance(value, datetime):

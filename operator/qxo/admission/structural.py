@@ -6,7 +6,6 @@ defaults top-down wherever the parent exists; this pass does the same and never 
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from qxo.admission.schema import Node
@@ -14,10 +13,19 @@ from qxo.admission.schema import Node
 _RESOURCE_ROOT_KEYS = ("apiVersion", "kind", "metadata")
 
 
+def copy_json(value: Any) -> Any:
+    """A deep copy of decoded JSON; several times faster than copy.deepcopy, which admission leans on."""
+    if isinstance(value, dict):
+        return {key: copy_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [copy_json(item) for item in value]
+    return value
+
+
 def prepare(value: Any, node: Node | None, path: str, pruned: list[str], resource_root: bool = False) -> Any:
     """Return a pruned, defaulted copy of `value` under `node`; unknown field paths go to `pruned`."""
     if node is None:
-        return copy.deepcopy(value)
+        return copy_json(value)
     if isinstance(value, dict):
         return _prepare_object(value, node, path, pruned, resource_root or node.embedded)
     if isinstance(value, list):
@@ -31,7 +39,7 @@ def _prepare_object(value: dict[str, Any], node: Node, path: str, pruned: list[s
         key_path = f"{path}.{key}" if path else key
         if resource_root and key == "metadata":
             # ObjectMeta is coerced by its own type, never pruned by the CRD schema.
-            result[key] = copy.deepcopy(item)
+            result[key] = copy_json(item)
             continue
         child = node.properties.get(key)
         if child is None and node.additional is not None:
@@ -45,9 +53,9 @@ def _prepare_object(value: dict[str, Any], node: Node, path: str, pruned: list[s
             result[key] = prepare(item, child, key_path, pruned)
         elif resource_root and key in _RESOURCE_ROOT_KEYS:
             # apiVersion, kind and metadata of a resource are kept; metadata is checked on its own.
-            result[key] = copy.deepcopy(item)
+            result[key] = copy_json(item)
         elif node.preserve_unknown:
-            result[key] = copy.deepcopy(item)
+            result[key] = copy_json(item)
         else:
             pruned.append(key_path)
     for key, child in node.properties.items():
@@ -61,7 +69,7 @@ def _prepare_list(value: list[Any], node: Node, path: str, pruned: list[str]) ->
     items = node.items
     if items is None:
         if node.preserve_unknown or not node.type:
-            return copy.deepcopy(value)
+            return copy_json(value)
         items = Node()
     result = []
     for index, item in enumerate(value):
