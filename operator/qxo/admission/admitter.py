@@ -68,7 +68,7 @@ class Admitter:
         """Default, prune and validate `obj` (an update when `old` is given); never raises."""
         try:
             return self._admit(obj, old)
-        except Exception as exc:
+        except Exception as exc:  # admission answers for the server it runs in; it must not take it down
             detail = f"admission failed: {type(exc).__name__}: {exc}"
             result = copy.deepcopy(obj) if isinstance(obj, dict) else {}
             return AdmissionResult(object=result, causes=[c.make_cause(c.INTERNAL, "", detail=detail)])

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from qxo.admission.causes import go_float
-from qxo.admission.cellib import CelError, Optional_, cel_compare, cel_equal, check_int, type_name
+from qxo.admission.cellib import CelError, CelOptional, cel_compare, cel_equal, check_int, type_name
 from qxo.admission.cellib import need as _need
 from qxo.admission.celurl import URL_FUNCTIONS, URL_METHODS
 from qxo.admission.regex import compile_go_regex
@@ -246,34 +246,34 @@ def _to_bool(value: Any) -> bool:
 
 
 def _value(opt: Any) -> Any:
-    _need(opt, Optional_, "value")
+    _need(opt, CelOptional, "value")
     if not opt.present:
         raise CelError("optional.none() dereference")
     return opt.value
 
 
 def _or_value(opt: Any, default: Any) -> Any:
-    _need(opt, Optional_, "orValue")
+    _need(opt, CelOptional, "orValue")
     return opt.value if opt.present else default
 
 
 def _or(opt: Any, other: Any) -> Any:
-    _need(opt, Optional_, "or")
+    _need(opt, CelOptional, "or")
     return opt if opt.present else other
 
 
 def optional_constructor(name: str, args: list[Callable]) -> Callable[[dict[str, Any]], Any]:
     if name == "of" and len(args) == 1:
-        return lambda env: Optional_(True, args[0](env))
+        return lambda env: CelOptional(True, args[0](env))
     if name == "none" and not args:
-        return lambda env: Optional_(False)
+        return lambda env: CelOptional(False)
     if name == "ofNonZeroValue" and len(args) == 1:
         return lambda env: _non_zero(args[0](env))
     raise CelError(f"undeclared reference to 'optional.{name}'")
 
 
-def _non_zero(value: Any) -> Optional_:
-    return Optional_(value not in (None, "", 0, False, b"") and value != [] and value != {}, value)
+def _non_zero(value: Any) -> CelOptional:
+    return CelOptional(value not in (None, "", 0, False, b"") and value != [] and value != {}, value)
 
 
 _TIME_GETTERS = {
@@ -316,7 +316,7 @@ METHODS: dict[str, Callable[..., Any]] = {
     "min": _extreme(-1),
     "max": _extreme(1),
     **URL_METHODS,
-    "hasValue": lambda opt: _need(opt, Optional_, "hasValue").present,
+    "hasValue": lambda opt: _need(opt, CelOptional, "hasValue").present,
     "value": _value,
     "orValue": _or_value,
     "or": _or,

@@ -17,7 +17,7 @@ class CelError(Exception):
     """A CEL evaluation error; becomes a cause, never escapes admission."""
 
 
-class Optional_:
+class CelOptional:
     """CEL's optional type, used for oldSelf under optionalOldSelf."""
 
     __slots__ = ("present", "value")
@@ -27,7 +27,7 @@ class Optional_:
         self.value = value
 
     def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Optional_):
+        if not isinstance(other, CelOptional):
             return False
         return self.present == other.present and (not self.present or cel_equal(self.value, other.value))
 
@@ -88,7 +88,7 @@ def type_name(value: Any) -> str:
         dict: "map",
         datetime: "google.protobuf.Timestamp",
         timedelta: "google.protobuf.Duration",
-        Optional_: "optional_type",
+        CelOptional: "optional_type",
     }.get(type(value), type(value).__name__)
 
 

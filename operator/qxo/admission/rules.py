@@ -10,7 +10,7 @@ from typing import Any
 from qxo.admission import causes as c
 from qxo.admission.causes import FieldCause
 from qxo.admission.cel import CelCompileError, compile_expression, references
-from qxo.admission.cellib import CelError, Optional_
+from qxo.admission.cellib import CelError, CelOptional
 
 _REASONS = {
     "FieldValueInvalid": c.INVALID,
@@ -124,7 +124,7 @@ def evaluate_rules(
             continue
         env: dict[str, Any] = {"self": value}
         if rule.uses_old_self:
-            env["oldSelf"] = Optional_(has_old, old) if rule.optional_old_self else old
+            env["oldSelf"] = CelOptional(has_old, old) if rule.optional_old_self else old
         try:
             result = rule.program(env)
         except CelError as exc:
