@@ -1,7 +1,7 @@
 """ObjectMeta checks with apimachinery's wording."""
 
 import pytest
-from conftest import displays
+from admissionkit import displays
 
 SUBDOMAIN_MSG = (
     "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start "

@@ -3,7 +3,7 @@
 import copy
 
 import pytest
-from conftest import displays
+from admissionkit import displays
 
 from qxo.admission import Admitter
 

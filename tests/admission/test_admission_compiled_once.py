@@ -2,7 +2,7 @@
 
 import copy
 
-from conftest import SCHEMA, VALID
+from admissionkit import SCHEMA, VALID
 
 import qxo.admission.rules
 import qxo.admission.schema

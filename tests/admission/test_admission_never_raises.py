@@ -2,7 +2,7 @@
 
 import re
 
-from conftest import SCHEMA, VALID
+from admissionkit import SCHEMA, VALID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -1,7 +1,7 @@
 """Structural schema violations, each worded as the API server words it."""
 
 import pytest
-from conftest import displays
+from admissionkit import displays
 
 from qxo.admission import Admitter
 
@@ -227,7 +227,7 @@ def test_minimum_items_and_properties():
 
 
 def test_kind_and_api_version_are_checked_for_a_crd():
-    from conftest import VALID, crd
+    from admissionkit import VALID, crd
 
     admitter = Admitter.for_crd(crd(), "v1alpha1")
     assert admitter.admit(VALID).allowed
@@ -239,7 +239,7 @@ def test_kind_and_api_version_are_checked_for_a_crd():
 
 
 def test_for_crd_refuses_an_unknown_version():
-    from conftest import crd
+    from admissionkit import crd
 
     with pytest.raises(KeyError):
         Admitter.for_crd(crd(), "v9")

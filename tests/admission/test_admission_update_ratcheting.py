@@ -2,7 +2,7 @@
 
 import copy
 
-from conftest import displays
+from admissionkit import SCHEMA, displays
 
 from qxo.admission import Admitter
 
@@ -35,7 +35,7 @@ def test_changed_invalid_field_is_refused_on_update(admitter, valid):
 
 
 def test_map_list_items_ratchet_by_key_not_position(valid):
-    schema = copy.deepcopy(__import__("conftest").SCHEMA)
+    schema = copy.deepcopy(SCHEMA)
     schema["properties"]["spec"]["properties"]["accounts"]["items"]["properties"]["name"]["maxLength"] = 3
     admitter = Admitter(schema)
     stored = copy.deepcopy(valid)
