@@ -12,6 +12,7 @@ import binascii
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 from qxo.api.account import ExtensionAccount
 from qxo.api.brand import QualtricsBrand
@@ -19,7 +20,7 @@ from qxo.api.catalog import BY_ID
 from qxo.api.common import CABundleRef, Resource
 from qxo.api.documents import Document, Problem
 from qxo.api.grant import AccountGrant
-from qxo.api.install import ExtensionInstall
+from qxo.api.install import ExtensionInstall, ExtensionInstallSpec
 from qxo.api.salesforce import SalesforceLink
 
 MAX_LINKS_PER_OWNER = 5
@@ -86,8 +87,34 @@ def secret_data_problems(others: list[Document]) -> Iterator[Problem]:
                 yield doc.problem(f"data.{key}", "not valid base64 (use stringData for plain text)")
 
 
+class CatalogFacts(Protocol):
+    """What the install rules need to know about a catalog entry (the snapshot's or the live catalog's)."""
+
+    name: str
+    publisher: str
+    preview: bool
+    domains_editable: bool
+
+    @property
+    def first_party(self) -> bool: ...
+
+
+def install_catalog_findings(spec: ExtensionInstallSpec, entry: CatalogFacts) -> list[tuple[str, str]]:
+    """(field, message) for each catalog rule the install breaks; the operator runs it against the live catalog."""
+    findings = []
+    if not entry.first_party and not spec.terms_accepted:
+        findings.append(("spec.termsAccepted", f"{entry.name} is a third-party extension by {entry.publisher}: "
+                                               "set termsAccepted: true to accept its privacy policy and terms of use"))
+    if entry.preview and not spec.preview_opt_in:
+        findings.append(("spec.previewOptIn", f"{entry.name} is marked Preview (not certified by Qualtrics): "
+                                              "set previewOptIn: true to install it"))
+    if spec.domains is not None and not entry.domains_editable:
+        findings.append(("spec.domains", f"{entry.name} does not allow domain edits: leave domains out"))
+    return findings
+
+
 def catalog_problems(item: Parsed) -> Iterator[Problem]:
-    """Terms, Preview opt-in and domain edits against the catalog snapshot."""
+    """Terms, Preview opt-in and domain edits against the catalog snapshot; an unknown id only warns."""
     if not isinstance(item.obj, ExtensionInstall):
         return
     spec = item.obj.spec
@@ -97,15 +124,8 @@ def catalog_problems(item: Parsed) -> Iterator[Problem]:
                                                    "the brand's licence decides whether it can be installed",
                                "warning")
         return
-    if not entry.first_party and not spec.terms_accepted:
-        yield item.doc.problem("spec.termsAccepted", f"{entry.name} is a third-party extension by {entry.publisher}:"
-                                                     " set termsAccepted: true to accept its privacy policy and "
-                                                     "terms of use")
-    if entry.preview and not spec.preview_opt_in:
-        yield item.doc.problem("spec.previewOptIn", f"{entry.name} is marked Preview (not certified by Qualtrics):"
-                                                    " set previewOptIn: true to install it")
-    if spec.domains is not None and not entry.domains_editable:
-        yield item.doc.problem("spec.domains", f"{entry.name} does not allow domain edits: leave domains out")
+    for path, message in install_catalog_findings(spec, entry):
+        yield item.doc.problem(path, message)
 
 
 def case_duplicate_problems(item: Parsed) -> Iterator[Problem]:
