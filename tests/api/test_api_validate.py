@@ -231,3 +231,33 @@ def test_brand_secret_keys_are_checked_for_api_token(tmp_path):
 def test_qxo_validate_runs_as_a_command(tmp_path):
     result = subprocess.run([sys.executable, "-m", "qxo", "validate", str(EXAMPLES)], capture_output=True, text=True)
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_an_inlined_secret_is_refused_as_an_unknown_field_without_echoing_it(tmp_path, capsys):
+    account = ACCOUNT.format(name="a", display="Tickets", keys=f", password: {SECRET_VALUE}")
+    path = write(tmp_path, "acct.yaml", account)
+    assert main(["validate", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "spec.credentials.password: unknown field 'password'" in out
+    assert SECRET_VALUE not in out
+
+
+def test_pause_annotation_that_pauses_nothing_warns_and_empty_external_id_is_an_error(tmp_path):
+    metadata = "metadata: {name: acme, namespace: team, annotations: {qxo.dev/paused: 'yes', qxo.dev/external-id: ''}}"
+    path = write(tmp_path, "b.yaml", BRAND.replace("metadata: {name: acme, namespace: team}", metadata))
+    problems = [(p.severity, p.field) for p in validate_paths([path]).problems]
+    assert problems == [("warning", "metadata.annotations[qxo.dev/paused]"),
+                        ("error", "metadata.annotations[qxo.dev/external-id]")]
+
+
+def test_validate_object_checks_one_body_for_the_operator(example_documents):
+    from qxo.api.validation import validate_object
+
+    body = example_documents[("ExtensionInstall", "brandwatch")]
+    assert validate_object(body)[0] == []
+    assert validate_object(body)[1].spec.terms_accepted
+    problems, obj = validate_object({**body, "spec": {**body["spec"], "termsAccepted": False}})
+    assert [p.field for p in problems] == ["spec.termsAccepted"]
+    problems, obj = validate_object({**body, "spec": {**body["spec"], "domains": ["http://x.example"]}})
+    assert obj is None
+    assert {p.field for p in problems} == {"spec.domains[0]"}

@@ -17,7 +17,7 @@ from typing import Protocol
 from qxo.api.account import ExtensionAccount
 from qxo.api.brand import QualtricsBrand
 from qxo.api.catalog import BY_ID
-from qxo.api.common import CABundleRef, Resource
+from qxo.api.common import EXTERNAL_ID_ANNOTATION, PAUSED_ANNOTATION, CABundleRef, Resource
 from qxo.api.documents import Document, Problem
 from qxo.api.grant import AccountGrant
 from qxo.api.install import ExtensionInstall, ExtensionInstallSpec
@@ -59,15 +59,19 @@ class KeyedStore:
         return cls(keys)
 
 
-def semantic_problems(parsed: list[Parsed], others: list[Document]) -> list[Problem]:
-    """Every semantic problem of the set, in document order per check."""
-    store = KeyedStore.of(others)
+def semantic_problems(parsed: list[Parsed], others: list[Document], *, across: bool = True) -> list[Problem]:
+    """Every semantic problem of the set, in document order per check; `across=False` keeps to single objects."""
     problems: list[Problem] = []
+    for item in parsed:
+        problems += annotation_problems(item)
+        problems += catalog_problems(item)
+        problems += case_duplicate_problems(item)
+    if not across:
+        return problems
+    store = KeyedStore.of(others)
     problems += secret_data_problems(others)
     problems += duplicate_name_problems(parsed)
     for item in parsed:
-        problems += catalog_problems(item)
-        problems += case_duplicate_problems(item)
         problems += reference_problems(item, parsed)
         problems += secret_key_problems(item, store)
     problems += natural_key_problems(parsed)
@@ -85,6 +89,19 @@ def secret_data_problems(others: list[Document]) -> Iterator[Problem]:
                 base64.b64decode(str(value), validate=True)
             except (binascii.Error, ValueError):
                 yield doc.problem(f"data.{key}", "not valid base64 (use stringData for plain text)")
+
+
+def annotation_problems(item: Parsed) -> Iterator[Problem]:
+    """qxo's annotations with values that would silently do nothing."""
+    annotations = item.obj.metadata.annotations
+    paused = annotations.get(PAUSED_ANNOTATION)
+    if paused is not None and paused.lower() not in ("true", "false"):
+        yield item.doc.problem(f"metadata.annotations[{PAUSED_ANNOTATION}]",
+                               f"{paused!r} does not pause the object: only \"true\" does", "warning")
+    external_id = annotations.get(EXTERNAL_ID_ANNOTATION)
+    if external_id is not None and not external_id.strip():
+        yield item.doc.problem(f"metadata.annotations[{EXTERNAL_ID_ANNOTATION}]",
+                               "an empty external id adopts nothing: remove the annotation or name the remote id")
 
 
 class CatalogFacts(Protocol):

@@ -99,6 +99,19 @@ def admit_object(document: Document) -> tuple[list[Problem], Resource | None]:
         return [document.problem(_pydantic_path(e["loc"]), e["msg"]) for e in error.errors()], None
 
 
+def validate_object(body: dict[str, Any]) -> tuple[list[Problem], Resource | None]:
+    """The schema layer for one body (e.g. the operator's, before any brand write), plus its own semantic checks.
+
+    Rules across objects (refs, one grant per account, links per owner) need the whole set and
+    are left to the caller, which knows the live state.
+    """
+    document = Document("", 0, body)
+    problems, obj = admit_object(document)
+    if obj is None:
+        return problems, None
+    return semantic_problems([Parsed(document, obj)], [], across=False), obj
+
+
 def validate_documents(documents: Iterable[Document]) -> list[Problem]:
     """Problems of a set of documents: per document first, then across the set."""
     problems: list[Problem] = []
