@@ -261,3 +261,10 @@ def test_validate_object_checks_one_body_for_the_operator(example_documents):
     problems, obj = validate_object({**body, "spec": {**body["spec"], "domains": ["http://x.example"]}})
     assert obj is None
     assert {p.field for p in problems} == {"spec.domains[0]"}
+
+
+def test_duplicate_keys_are_refused_with_their_line(tmp_path):
+    path = write(tmp_path, "dup.yaml", BRAND + "  datacenter: iad1\n")
+    [problem] = validate_paths([path]).problems
+    assert "line 8" in problem.message
+    assert "duplicate key 'datacenter'" in problem.message
