@@ -71,8 +71,9 @@ def semantic_problems(parsed: list[Parsed], others: list[Document], *, across: b
     store = KeyedStore.of(others)
     problems += secret_data_problems(others)
     problems += duplicate_name_problems(parsed)
+    present = {(item.obj.kind, item.namespace, item.obj.metadata.name) for item in parsed}
     for item in parsed:
-        problems += reference_problems(item, parsed)
+        problems += reference_problems(item, present)
         problems += secret_key_problems(item, store)
     problems += natural_key_problems(parsed)
     problems += salesforce_owner_problems(parsed)
@@ -182,14 +183,13 @@ _REFS: dict[type[Resource], tuple[str, str, str]] = {
 }
 
 
-def reference_problems(item: Parsed, parsed: list[Parsed]) -> Iterator[Problem]:
+def reference_problems(item: Parsed, present: set[tuple[str, str, str]]) -> Iterator[Problem]:
     """A ref to an object not in the set is a warning: it may be committed elsewhere."""
     attribute, path, kind = _REFS[type(item.obj)]
     if not attribute:
         return
     name = getattr(item.obj.spec, attribute).name
-    if not any(other.obj.kind == kind and other.namespace == item.namespace and other.obj.metadata.name == name
-               for other in parsed):
+    if (kind, item.namespace, name) not in present:
         where = f" in namespace {item.namespace}" if item.namespace else ""
         yield item.doc.problem(path, f"{kind} {name!r} is not among these manifests; it must exist{where}",
                                "warning")
