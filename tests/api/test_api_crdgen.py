@@ -13,7 +13,8 @@ import re2
 import yaml
 from api_support import CRDS
 
-from qxo.api import KINDS
+from qxo.admission import Admitter
+from qxo.api import KINDS, VERSION
 from qxo.api.crdgen import build_crd, crd_filename, main, structural_schema
 from qxo.api.install import Enablement
 
@@ -86,6 +87,12 @@ def test_every_cel_rule_compiles_and_has_a_message(kind):
         for rule in node.get("x-kubernetes-validations", []):
             environment.compile(rule["rule"])
             assert rule["message"], path
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_admission_compiles_every_rule_and_pattern_of_the_crd(kind):
+    admitter = Admitter.for_crd(build_crd(KINDS[kind]), VERSION)
+    assert admitter.compile_errors == []
 
 
 def test_every_spec_has_the_policies_and_every_status_the_conditions():
