@@ -97,7 +97,7 @@ class EnablementSummary(ObservedModel):
 
 
 class ExtensionInstallStatus(StatusBase):
-    """Observed installation."""
+    """Observed state of the installation, written by the operator."""
 
     external_id: str | None = None
     """Id of the installation in the brand."""
