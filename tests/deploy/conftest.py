@@ -27,9 +27,7 @@ def kustomize(directory: Path) -> list[dict]:
     """Render one kustomization with the kustomize built into kubectl (works offline)."""
     if shutil.which("kubectl") is None:
         pytest.fail("kubectl is required to render manifests/ (kustomize is built into it)")
-    result = subprocess.run(
-        ["kubectl", "kustomize", str(directory)], capture_output=True, text=True, timeout=120
-    )
+    result = subprocess.run(["kubectl", "kustomize", str(directory)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, f"kubectl kustomize {directory} failed:\n{result.stderr}"
     return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
 

@@ -171,7 +171,16 @@ def test_the_readme_named_by_pyproject_reaches_the_build_context():
     assert not dockerignored("README.md", dockerignore_patterns())
 
 
-@pytest.mark.parametrize("path", [".git/config", ".venv/bin/python", "tests/deploy/conftest.py", "docs/deploy.md",
-                                  "operator/qxo/__pycache__/x.pyc", ".env"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        ".git/config",
+        ".venv/bin/python",
+        "tests/deploy/conftest.py",
+        "docs/deploy.md",
+        "operator/qxo/__pycache__/x.pyc",
+        ".env",
+    ],
+)
 def test_context_leaves_out_what_the_image_does_not_need(path):
     assert dockerignored(path, dockerignore_patterns())
