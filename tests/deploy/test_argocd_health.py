@@ -99,3 +99,13 @@ def test_the_sandbox_has_no_string_library():
     for source in ('return {status = string.sub("Healthy", 1)}', 'return {status = ("Healthy"):sub(1)}'):
         with pytest.raises(lua51.LuaError):
             HealthScript(source).evaluate({"kind": "QualtricsBrand"})
+
+
+def test_generations_decoded_as_strings_still_compare_as_numbers(script):
+    # ArgoCD hands json.Number values to Lua as strings; "10" < "9" would be wrong.
+    fixture = load_fixture(Path(__file__).parent / "health-fixtures" / "accountgrant-healthy.yaml")
+    obj = fixture["object"]
+    obj["metadata"]["generation"], obj["status"]["observedGeneration"] = "10", "9"
+    assert script.evaluate(obj) == {"status": "Progressing", "message": "Waiting for qxo to observe generation 10"}
+    obj["status"]["observedGeneration"] = "10"
+    assert script.evaluate(obj)["status"] == "Healthy"
