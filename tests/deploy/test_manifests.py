@@ -134,9 +134,13 @@ def test_liveness_probe_hits_the_liveness_endpoint(container):
         assert ports[probe["port"]] == 8080, f"{probe_name} must target the --liveness port"
 
 
-def test_metrics_port_is_named_for_scraping(container):
+def test_metrics_port_is_named_and_annotated_for_scraping(deployment, container):
     ports = {port["name"]: port["containerPort"] for port in container["ports"]}
     assert ports["metrics"] == 9090
+    annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["prometheus.io/scrape"] == "true"
+    assert annotations["prometheus.io/port"] == str(ports["metrics"])
+    assert annotations["prometheus.io/path"] == "/metrics"
 
 
 def test_resources_have_requests_and_limits(container):
