@@ -10,6 +10,8 @@ from argocd_lua import HealthScript
 from conftest import ROOT
 from lupa import lua51
 
+from qxo.api.validation import validate_paths
+
 SCRIPT = ROOT / "manifests" / "argocd" / "qxo-health.lua"
 FIXTURES = sorted((Path(__file__).parent / "health-fixtures").glob("*.yaml"))
 KINDS = ["QualtricsBrand", "ExtensionInstall", "ExtensionAccount", "AccountGrant", "SalesforceLink"]
@@ -75,6 +77,16 @@ def test_fixtures_are_real_qxo_objects_with_every_status():
         assert fixture["expected"]["status"] in STATUSES
         seen.add(fixture["expected"]["status"])
     assert seen == STATUSES
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.stem)
+def test_fixture_objects_are_valid_against_the_shipped_crds(path, tmp_path):
+    # Spec and status are checked against crds/ (schema and CEL) the way admission would:
+    # the fixtures are documents the operator can really write, not shapes made up here.
+    manifest = tmp_path / path.name
+    manifest.write_text(yaml.safe_dump(load_fixture(path)["object"]))
+    report = validate_paths([str(manifest)])
+    assert report.valid, [problem.display() for problem in report.problems]
 
 
 def test_fixtures_reach_every_line_and_function_of_the_script():

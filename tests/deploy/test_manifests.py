@@ -201,6 +201,19 @@ def test_default_install_reads_secrets_only_in_qxo_system(default_install):
         assert rules_of(role) == TENANT_RULES[role["metadata"]["name"]]
 
 
+def test_examples_namespace_has_a_ready_tenant(render):
+    # examples/ lives in qxo-demo; its Secrets are readable once this tenant is applied.
+    namespaces = {doc["metadata"]["namespace"] for doc in render("manifests/tenants/qxo-demo")}
+    assert namespaces == {"qxo-demo"}
+    examples_namespaces = {
+        doc["metadata"].get("namespace")
+        for path in (ROOT / "examples").glob("*.yaml")
+        for doc in yaml.safe_load_all(path.read_text())
+        if doc and doc["kind"] != "Namespace"
+    }
+    assert examples_namespaces == {"qxo-demo"}
+
+
 def test_secret_writing_is_a_role_of_its_own(default_install):
     # The token writer is split from the reader so namespaces without SalesforceLinks
     # can bind read access alone.
