@@ -33,6 +33,15 @@ class Stream:
         self.as_table = tables.wants_table(request.headers.get("Accept", ""))
         self.response = web.StreamResponse(headers={"Content-Type": "application/json"})
 
+    def _encoded(self, change: Change, kind: str) -> bytes:
+        if self.as_table:
+            return self._event(kind, change.obj)
+        key = (self.target.rtype.api_version, kind)
+        line = change.encoded.get(key)
+        if line is None:
+            line = change.encoded[key] = self._event(kind, change.obj)
+        return line
+
     def _event(self, kind: str, obj: dict[str, Any]) -> bytes:
         rendered = render(self.target.rtype, obj)
         if self.as_table:
@@ -125,7 +134,7 @@ class Stream:
                     break
                 picked = self._filter(change)
                 if picked:
-                    await self.response.write(self._event(*picked))
+                    await self.response.write(self._encoded(change, picked[0]))
         except ConnectionResetError:
             pass
         finally:
