@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import kubernetes
 import pytest
@@ -46,7 +47,7 @@ def test_get_shows_printer_columns_by_name_short_name_and_category(applied):
 
 def test_describe_and_explain(applied):
     described = applied("describe", "wdg", "w1").stdout
-    assert "Name:         w1" in described and "Size:      small" in described
+    assert re.search(r"^Name:\s+w1$", described, re.M) and re.search(r"^\s+Size:\s+small$", described, re.M)
     explained = applied("explain", "widgets.spec.size").stdout
     assert "How big the widget is." in explained and "small" in explained
 
