@@ -160,3 +160,13 @@ async def test_namespaced_watch_sees_only_its_namespace(api, namespace):
     events = await _watch(api.session, f"{api.url}/api/v1/namespaces/{namespace}/configmaps",
                           {"resourceVersion": start["metadata"]["resourceVersion"]}, 1)
     assert events[0]["object"]["metadata"]["namespace"] == namespace
+
+
+async def test_watch_as_table_sends_rows_like_kubectl_get_watch(widgets):
+    created = await widgets.ok("POST", WIDGETS, widget("w", replicas=2))
+    await widgets.ok("PATCH", f"{WIDGETS}/w", {"spec": {"replicas": 3}}, content_type="application/merge-patch+json")
+    params = {"watch": "true", "resourceVersion": created["metadata"]["resourceVersion"]}
+    async with widgets.session.get(widgets.url + WIDGETS, params=params, headers={"Accept": TABLE}) as response:
+        event = json.loads(await response.content.readline())
+    assert event["type"] == "MODIFIED" and event["object"]["kind"] == "Table"
+    assert event["object"]["rows"][0]["cells"][:4] == ["w", None, "small", 3]
