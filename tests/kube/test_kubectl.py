@@ -86,3 +86,12 @@ def test_imperative_create_of_builtin_kinds_uses_protobuf(kubectl):
     assert lines[0].split() == ["NAME", "STATUS", "AGE"] and any(line.startswith("team ") for line in lines)
     kubectl("delete", "namespace", "team")
     assert kubectl("get", "ns", "team", check=False).returncode != 0
+
+
+def test_server_side_apply_creates_and_merges(kubectl):
+    kubectl("apply", "-f", str(DATA / "widgets.yaml"))
+    created = kubectl("apply", "--server-side", "-f", "-", stdin=WIDGET.format(size="small"))
+    assert "serverside-applied" in created.stdout
+    kubectl("apply", "--server-side", "-f", "-", stdin=WIDGET.format(size="medium"))
+    got = json.loads(kubectl("get", "widget", "w1", "-o", "json").stdout)
+    assert got["spec"]["size"] == "medium" and got["metadata"]["generation"] == 2
