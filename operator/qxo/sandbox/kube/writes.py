@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from qxo.sandbox.kube import builtins, patches, protobuf
+from qxo.sandbox.kube import builtins, patches, protobuf, shapes
 from qxo.sandbox.kube.admission import check_unknown
 from qxo.sandbox.kube.errors import ApiError, bad_request
 from qxo.sandbox.kube.reads import Target, matcher, render, respond
@@ -57,6 +57,10 @@ def _object(body: Any, rtype: ResourceType, shared: bool = False) -> dict[str, A
     if body.get("kind") not in (None, rtype.kind):
         raise bad_request(f"the kind of the object ({body.get('kind')}) does not match the URL ({rtype.kind})")
     obj = clone(body) if shared else body
+    shapes.check(rtype, obj)
+    # a JSON null decodes to the zero value in Go: drop it so later code sees absent, not None
+    obj = {k: v for k, v in obj.items() if v is not None}
+    obj["metadata"] = {k: v for k, v in (obj.get("metadata") or {}).items() if v is not None}
     if rtype.to_storage is not None:
         obj = rtype.to_storage(obj)
     obj["apiVersion"] = rtype.api_version if rtype.to_storage is None else obj["apiVersion"]
