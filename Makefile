@@ -28,3 +28,8 @@ demo: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+
+# The CRDs are generated from the pydantic models in qxo.api (tests fail when crds/ is stale).
+.PHONY: crds
+crds: $(STAMP)
+	$(BIN)/python -m qxo.api.crdgen crds
