@@ -42,7 +42,7 @@ def qxo_sandbox(tmp_path_factory):
         def kubectl(*args: str) -> subprocess.CompletedProcess[str]:
             return subprocess.run(["kubectl", *args], capture_output=True, text=True, env=env, timeout=60)
 
-        applied = kubectl("apply", "-f", str(CRDS))
+        applied = kubectl("apply", *[arg for crd in sorted(CRDS.glob("qxo.dev_*.yaml")) for arg in ("-f", str(crd))])
         assert applied.returncode == 0, applied.stderr
         yield handle.url, kubectl
 
