@@ -167,3 +167,12 @@ def test_restart_in_the_middle_of_creating_leaves_one_of_each(world, examples):
     accounts = world.brand_call("GET", "/brands/{brandId}/accounts?pageSize=100")["elements"]
     names = sorted(a["name"] for a in accounts)
     assert names == sorted({a["name"] for a in accounts}) == ["Acme social listening", "Acme ticketing API"]
+
+
+def test_an_empty_credential_is_refused_and_never_sent(world, examples):
+    secret = find(examples, "Secret", "ticketing-credentials")
+    secret["stringData"] = {key: "" for key in secret["stringData"]}
+    world.apply(examples)
+    condition = world.wait_condition("ExtensionAccount", "ticketing", status="False", reason="EmptyCredential")
+    assert condition["message"].startswith("spec.credentials.secretRef:")
+    assert not [w for w in world.writes() if "/webservice/accounts" in w["path"]]
