@@ -44,7 +44,7 @@ def plan(brand, manifests, *extra):
 
 def body(run) -> str:
     """The diff without the header line, which names the sandbox's port."""
-    head, blank, rest = run.out.partition("\n\n")
+    head, _, rest = run.out.partition("\n\n")
     assert head.startswith("qxo plan: QualtricsBrand qxo-demo/acme (brand acme at http://127.0.0.1:")
     assert head.endswith(f", as {ADMIN})")
     return rest
