@@ -78,12 +78,12 @@ class Brand:
                 return await work(client)
         return asyncio.run(go())
 
-    def examples(self, edit=None) -> Path:
-        """examples/ (without Salesforce) with the brand at the sandbox, written to a fresh directory."""
+    def examples(self, edit=None, salesforce: bool = False) -> Path:
+        """examples/ (by default without Salesforce) with the brand at the sandbox, in a fresh directory."""
         directory = self.tmp / f"manifests-{len(list(self.tmp.glob('manifests-*')))}"
         directory.mkdir()
         for path in sorted((ROOT / "examples").glob("*.yaml")):
-            if path.name.startswith("40-"):
+            if path.name.startswith("40-") and not salesforce:
                 continue
             documents = [d for d in yaml.safe_load_all(path.read_text()) if d]
             for document in documents:

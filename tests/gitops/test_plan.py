@@ -79,6 +79,7 @@ def test_json_output_has_a_stable_schema(brand):
                                     "description": f"user {OPS}: Owner"}
     account = next(r for r in doc["resources"] if r["kind"] == "ExtensionAccount" and r["name"] == "ticketing")
     assert account["changes"][1]["value"] == {"secret": "ticketing-credentials", "keys": None}
+    assert doc["notPlanned"] == []
     assert [set(r) for r in doc["resources"]] == [{"kind", "namespace", "name", "action", "applied", "note",
                                                     "error", "changes"}] * 6
     assert brand.writes() == []
@@ -212,3 +213,16 @@ def test_invalid_manifests_exit_1_with_the_problems_and_no_request(brand):
     fields = [p["field"] for p in run.json()["problems"]]
     assert any(f.startswith("spec.allUsers") for f in fields), fields
     assert brand.audit() == []
+
+
+def test_salesforce_links_are_listed_as_not_planned_and_change_nothing(brand):
+    brand.call(apply_examples)
+    run = plan(brand, brand.examples(salesforce=True))
+    assert run.code == 0, run.out + run.err
+    assert "  SalesforceLink qxo-demo/ana-lima-production: not planned (plan covers installs, accounts and grants)\n" \
+        in run.out
+    doc = plan(brand, brand.examples(salesforce=True), "-o", "json").json()
+    assert doc["notPlanned"] == [{"kind": "SalesforceLink", "namespace": "qxo-demo", "name": n}
+                                 for n in ("ana-lima-production", "ben-okafor-sandbox")]
+    for secret in ("FAKE-connected-app-consumer-secret", "FAKE-ana-refresh-token-not-real"):
+        assert secret not in run.out + run.err

@@ -1,7 +1,8 @@
 """The brand context of `qxo plan` and `qxo export`: where the brand is and the token to read it with.
 
 A context file has the shape of the brand sandbox's `--credentials-out`: `base_url` (or
-`datacenter`), `brand_id`, and `token` (or `tokens`, the first being used). The token may come
+`datacenter`), `brand_id`, and `token` (or `tokens`, the first being used), plus `ca_bundle`, a PEM
+file (relative to the context file) for a brand behind a private CA. The token may come
 from the environment variable QXO_BRAND_TOKEN instead. The token is held as a SecretStr and is
 never printed; errors name the field, never its value.
 """
@@ -34,6 +35,7 @@ class BrandContext:
     datacenter: str | None = None
     brand_id: str | None = None
     token: SecretStr | None = field(default=None, repr=False)
+    ca_bundle: str | None = None
 
     def root_url(self) -> str | None:
         if self.base_url:
@@ -64,11 +66,18 @@ def load_context(path: str | None, environ: dict[str, str] | None = None) -> Bra
         token = environ.get(TOKEN_ENV) or None
     if token is not None and not isinstance(token, str):
         raise GitopsError("--brand-context: token must be a string")
-    for name in ("base_url", "datacenter", "brand_id"):
+    for name in ("base_url", "datacenter", "brand_id", "ca_bundle"):
         if data.get(name) is not None and not isinstance(data[name], str):
             raise GitopsError(f"--brand-context: {name} must be a string")
+    ca_bundle = data.get("ca_bundle")
+    if ca_bundle is not None:
+        bundle = Path(str(path)).parent / ca_bundle
+        if not bundle.is_file():
+            raise GitopsError(f"--brand-context: ca_bundle: no such file {bundle}")
+        ca_bundle = str(bundle)
     return BrandContext(base_url=data.get("base_url"), datacenter=data.get("datacenter"),
-                        brand_id=data.get("brand_id"), token=SecretStr(token) if token else None)
+                        brand_id=data.get("brand_id"), token=SecretStr(token) if token else None,
+                        ca_bundle=ca_bundle)
 
 
 def brand_config(context: BrandContext, *, base_url: str | None, datacenter: str | None, brand_id: str,
@@ -86,6 +95,7 @@ def brand_config(context: BrandContext, *, base_url: str | None, datacenter: str
     try:
         config = BrandConfig(base_url=base_url, datacenter=None if base_url else datacenter, brand_id=brand_id,
                              api_token=context.token, requests_per_minute=requests_per_minute,
+                             ca_bundle=context.ca_bundle,
                              max_attempts=4, retry_budget_seconds=30.0)
     except ValidationError as error:
         first = error.errors()[0]

@@ -32,6 +32,7 @@ NEW_ACCOUNT = "(new)"
 class Plan:
     brand: dict[str, Any]
     resources: list[ResourcePlan] = field(default_factory=list)
+    not_planned: list[dict[str, str]] = field(default_factory=list)  # SalesforceLinks: the brand is not all
 
     @property
     def failed(self) -> bool:
@@ -57,7 +58,7 @@ class Plan:
     def as_json(self) -> dict[str, Any]:
         return {"apiVersion": "qxo.dev/v1alpha1", "kind": "Plan", "brand": self.brand, "changed": self.changed,
                 "exitCode": self.exit_code, "summary": self.summary(),
-                "resources": [r.as_json() for r in self.resources]}
+                "resources": [r.as_json() for r in self.resources], "notPlanned": self.not_planned}
 
 
 def _refusal(plan: ResourcePlan, refused: Refused) -> ResourcePlan:
@@ -184,4 +185,6 @@ async def plan_brand(session: BrandSession, declared: DeclaredSet, brand: Declar
     resources = await Planner(session, state, names, declared, brand).run()
     info = {"namespace": brand.namespace, "name": brand.name, "brandId": brand.spec.brand_id,
             "url": session.client.config.root_url, "identity": session.identity.user_name}
-    return Plan(info, resources)
+    skipped = [{"kind": d.kind, "namespace": d.namespace, "name": d.name}
+               for d in sorted(declared.others, key=lambda d: (d.kind, d.namespace, d.name))]
+    return Plan(info, resources, skipped)

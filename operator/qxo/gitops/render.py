@@ -25,6 +25,9 @@ def plan_text(plan: Plan) -> str:
             suffix = "" if r.applied else f" [not applied: {r.note}]"
             lines.append(f"{_HEAD[r.action]} {r.ref} ({r.action}){suffix}")
             lines.extend(f"    {change.display()}" for change in r.changes)
+    for other in plan.not_planned:
+        lines.append(f"  {other['kind']} {other['namespace']}/{other['name']}: not planned (plan covers installs, "
+                     "accounts and grants)")
     lines.append("")
     lines.append(summary_line(plan))
     return "\n".join(lines) + "\n"
