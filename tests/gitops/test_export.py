@@ -127,3 +127,38 @@ def test_export_refuses_bad_names_and_incomplete_contexts(brand, tmp_path):
     run = qxo("export", "--brand-context", str(partial))
     assert run.code == 1 and "base_url" in run.err and "abc12345" not in run.err
     assert brand.audit() == []
+
+
+def test_an_adopted_account_renamed_in_the_brand_is_renamed_back(brand, tmp_path):
+    ids = brand.call(existing_brand)
+    out = tmp_path / "exported"
+    assert export(brand, "-o", str(out)).code == 0
+
+    async def ui_rename(client):
+        await client.update_account(ids["desk"], name="Helpdesk (old)")
+    brand.call(ui_rename)
+    before = len(brand.audit())
+    planned = qxo("plan", "-f", str(out), "--brand-context", str(brand.context), "-o", "json")
+    assert planned.code == 2
+    changed = [r for r in planned.json()["resources"] if r["changes"]]
+    assert [(r["kind"], r["name"], r["action"]) for r in changed] == [("ExtensionAccount", "support-desk", "update")]
+    assert changed[0]["changes"] == [{"op": "update", "field": "displayName",
+                                      "value": {"from": "Helpdesk (old)", "to": "Support desk"},
+                                      "description": "rename account 'Helpdesk (old)' -> 'Support desk'"}]
+    assert brand.writes(since=before) == []
+
+
+def test_an_adopted_account_missing_from_the_brand_is_refused(brand, tmp_path):
+    ids = brand.call(existing_brand)
+    out = tmp_path / "exported"
+    assert export(brand, "-o", str(out)).code == 0
+
+    async def ui_delete(client):
+        await client.delete_account(ids["desk"])
+    brand.call(ui_delete)
+    planned = qxo("plan", "-f", str(out), "--brand-context", str(brand.context))
+    assert planned.code == 1
+    assert f"! ExtensionAccount acme-prod/support-desk: refused (ExternalObjectNotFound): " \
+           f"metadata.annotations[qxo.dev/external-id]: the brand has no account '{ids['desk']}' to adopt\n" \
+        in planned.out
+    assert "? AccountGrant acme-prod/support-desk: blocked" in planned.out

@@ -226,3 +226,16 @@ def test_salesforce_links_are_listed_as_not_planned_and_change_nothing(brand):
                                  for n in ("ana-lima-production", "ben-okafor-sandbox")]
     for secret in ("FAKE-connected-app-consumer-secret", "FAKE-ana-refresh-token-not-real"):
         assert secret not in run.out + run.err
+
+
+def test_dependents_of_a_paused_install_are_blocked(brand):
+    def paused(document):
+        if document["kind"] == "ExtensionInstall" and document["metadata"]["name"] == "webservice":
+            document["metadata"]["annotations"] = {"qxo.dev/paused": "true"}
+    run = plan(brand, brand.examples(paused))
+    assert run.code == 2  # brandwatch and its account and grant would still be created
+    assert "+ ExtensionInstall qxo-demo/webservice (create) [not applied: qxo.dev/paused is set: the operator " \
+           "would not apply this]\n" in run.out
+    assert "? ExtensionAccount qxo-demo/ticketing: blocked: waits for ExtensionInstall webservice, which would " \
+           "not be created: qxo.dev/paused is set: the operator would not apply this\n" in run.out
+    assert "? AccountGrant qxo-demo/ticketing: blocked: waits for ExtensionAccount ticketing" in run.out

@@ -99,6 +99,11 @@ class Planner:
         if upstream is not None and upstream.action in ("refused", "blocked"):
             plan.action, plan.note = "blocked", f"waits for {kind} {ref_name}, which cannot converge"
             return None
+        if upstream is not None and upstream.action == "create" and not upstream.applied:
+            # The operator waits for the dependency to be Ready, which a paused create never becomes.
+            plan.action, plan.note = "blocked", f"waits for {kind} {ref_name}, which would not be created: " \
+                                                f"{upstream.note}"
+            return None
         return target
 
     async def plan_install(self, decl: Declared) -> ResourcePlan:
