@@ -4,7 +4,7 @@ value, and round-trip through `qxo plan` to "no changes"."""
 from __future__ import annotations
 
 import yaml
-from conftest import OPS, SETUP_SECRET_VALUES, qxo
+from gitopskit import OPS, SETUP_SECRET_VALUES, qxo
 
 from qxo.qualtrics import Access, Enablement
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import ADMIN, EXAMPLE_SECRET_VALUES, OPS, SETUP_SECRET_VALUES, apply_examples, qxo
+from gitopskit import ADMIN, EXAMPLE_SECRET_VALUES, OPS, SETUP_SECRET_VALUES, apply_examples, qxo
 
 from qxo.qualtrics import Access
 

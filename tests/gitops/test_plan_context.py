@@ -9,7 +9,7 @@ import socket
 
 import pytest
 import yaml
-from conftest import qxo
+from gitopskit import qxo
 
 from qxo.gitops.context import GitopsError, ReadOnlyBrandClient, WriteRefused, brand_config, load_context
 
