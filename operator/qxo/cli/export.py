@@ -45,17 +45,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _export(args: argparse.Namespace):
-    from qxo.api.validation import DNS_LABEL
     from qxo.gitops.context import GitopsError, brand_config, brand_session, load_context
-    from qxo.gitops.exporter import export_brand, slug
+    from qxo.gitops.exporter import export_brand, is_label, slug
 
     context = load_context(args.brand_context)
     if not context.brand_id or not context.root_url():
         raise GitopsError("--brand-context: export needs base_url (or datacenter) and brand_id")
-    if not DNS_LABEL.match(args.namespace) or len(args.namespace) > 63:
+    if not is_label(args.namespace):
         raise GitopsError(f"--namespace: {args.namespace!r} is not a lowercase RFC 1123 label")
     brand_name = args.brand_name or slug(context.brand_id)
-    if not DNS_LABEL.match(brand_name) or len(brand_name) > 63:
+    if not is_label(brand_name):
         raise GitopsError(f"--brand-name: {brand_name!r} is not a lowercase RFC 1123 label")
     config = brand_config(context, base_url=context.base_url, datacenter=context.datacenter,
                           brand_id=context.brand_id)

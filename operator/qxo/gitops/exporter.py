@@ -22,6 +22,7 @@ from qxo.qualtrics.models import Account, Extension
 from qxo.reconcile import install as installs
 from qxo.reconcile.session import BrandSession
 
+_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DATACENTER_URL = re.compile(r"^https://([a-z0-9][a-z0-9-]{0,7})\.qualtrics\.com$")
 
 HEADERS = {
@@ -41,6 +42,11 @@ def slug(text: str) -> str:
     """An RFC 1123 label from any text: `Acme ticketing API` -> `acme-ticketing-api`."""
     value = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:63].strip("-")
     return value or "x"
+
+
+def is_label(name: str) -> bool:
+    """An RFC 1123 label, as Kubernetes requires of a namespace (and qxo's exported names are)."""
+    return len(name) <= 63 and bool(_LABEL.match(name))
 
 
 def _unique(name: str, used: set[str]) -> str:
