@@ -122,7 +122,8 @@ def test_only_tmp_is_writable(deployment, container):
 
 
 def test_runs_the_operator_cluster_wide_with_kopf_liveness(container):
-    assert container["args"] == ["operator", "--all-namespaces", "--liveness", "http://0.0.0.0:8080/healthz"]
+    assert container["args"] == ["operator", "--all-namespaces", "--liveness", "http://0.0.0.0:8080/healthz",
+                                 "--metrics-port", "9090"]
     assert "command" not in container, "the image's ENTRYPOINT is qxo"
 
 
@@ -257,7 +258,7 @@ def test_namespaced_overlay_watches_exactly_the_namespaces_it_grants(namespaced_
         assert names == set(TENANT_RULES), namespace
     granted = {role["metadata"]["namespace"] for role in by_kind(namespaced_install, "Role")}
     assert granted == watched
-    assert args[-2:] == ["--liveness", "http://0.0.0.0:8080/healthz"]
+    assert args[-4:] == ["--liveness", "http://0.0.0.0:8080/healthz", "--metrics-port", "9090"]
 
 
 @pytest.mark.parametrize("name", RENDERS)
