@@ -97,6 +97,8 @@ def test_export_is_deterministic_and_plans_drift_made_after_it(brand, tmp_path):
     brand.call(existing_brand)
     first, second = export(brand), export(brand)
     assert first.code == 0 and first.out == second.out
+    for secret in (*brand.secrets(), *EXPORT_SECRETS):
+        assert secret not in first.out + first.err
     assert [d["kind"] for d in yaml.safe_load_all(first.out) if d][:2] == ["Secret", "QualtricsBrand"]
     out = tmp_path / "exported"
     export(brand, "-o", str(out))
