@@ -62,10 +62,14 @@ class Children:
         self.children: list[Child] = []
 
     def start(self, name: str, args: list[str], env: Mapping[str, str] | None = None) -> Child:
+        """`python -m qxo ARGS` (this interpreter, so the demo works from any virtualenv)."""
+        return self.spawn(name, [sys.executable, "-m", "qxo", *args], env)
+
+    def spawn(self, name: str, argv: list[str], env: Mapping[str, str] | None = None) -> Child:
         log = self.workdir / f"{name}.log"
         environment = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
         with log.open("ab") as out:
-            process = subprocess.Popen([sys.executable, "-m", "qxo", *args], stdin=subprocess.DEVNULL, stdout=out,
+            process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out,
                                        stderr=subprocess.STDOUT, env=environment, start_new_session=True,
                                        preexec_fn=_die_with_parent if sys.platform == "linux" else None)
         child = Child(name, process, log)
@@ -76,20 +80,28 @@ class Children:
         return [child.pid for child in self.children]
 
     def stop_all(self, grace: float = 10.0) -> None:
-        """SIGTERM every group at once, then SIGKILL whatever is still there after `grace` seconds."""
-        for child in self.children:
-            if child.alive():
-                _signal_group(child.pid, signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        for child in self.children:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                child.process.wait(timeout=max(0.0, deadline - time.monotonic()))
-        for child in self.children:
-            # The group too: a child's own children (if any) must not outlive it.
-            _signal_group(child.pid, signal.SIGKILL)
-            if child.alive():
-                child.process.wait(timeout=5)
+        """Stop the last started first (the operator needs the sandboxes to shut down quietly), then the rest
+        together; SIGTERM first, SIGKILL to the whole group for whatever is still there after `grace`."""
+        if self.children:
+            *rest, last = self.children
+            _stop([last], grace)
+            _stop(rest, grace)
         self.children.clear()
+
+
+def _stop(children: list[Child], grace: float) -> None:
+    for child in children:
+        if child.alive():
+            _signal_group(child.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for child in children:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.process.wait(timeout=max(0.0, deadline - time.monotonic()))
+    for child in children:
+        # The group too: a child's own children (if any) must not outlive it.
+        _signal_group(child.pid, signal.SIGKILL)
+        if child.alive():
+            child.process.wait(timeout=5)
 
 
 def _signal_group(pgid: int, sig: int) -> None:

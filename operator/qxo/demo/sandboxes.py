@@ -59,7 +59,8 @@ def _pem(text: str) -> str | None:
 
 def fresh_workdir_files(workdir: Path) -> None:
     """A reused --workdir starts from a fresh brand: the kube sandbox forgets, the brand's SQLite would not."""
-    for name in ("brand.db", "brand.db-wal", "brand.db-shm", "brand.json", "sf.json", "sf-ca.pem", "kubeconfig"):
+    for name in ("brand.db", "brand.db-wal", "brand.db-shm", "brand.json", "sf.json", "sf-ca.pem", "kubeconfig",
+                 "kube-sandbox.log", "brand-sandbox.log", "salesforce-sandbox.log", "operator.log"):
         with contextlib.suppress(FileNotFoundError):
             (workdir / name).unlink()
 
