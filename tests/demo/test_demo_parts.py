@@ -101,7 +101,8 @@ def test_writes_are_attributed_to_the_resource_they_were_for():
     for r in (resource("ExtensionInstall", "webservice", {"extensionId": "webservice"}),
               resource("ExtensionAccount", "ticketing", {"installRef": {"name": "webservice"}},
                        {"externalId": "EA_1"}),
-              resource("AccountGrant", "ticketing", {"accountRef": {"name": "ticketing"}})):
+              resource("AccountGrant", "ticketing", {"accountRef": {"name": "ticketing"}}),
+              resource("SalesforceLink", "ana", {"owner": "ana.lima@acme.example"}, {"externalId": "SC_1"})):
         tracker.resources[r.key] = r
     base = "/API/v3/brands/acme"
     assert tracker.attribute({"path": f"{base}/extensions/webservice/domains"}).key == ("ExtensionInstall",
@@ -111,6 +112,9 @@ def test_writes_are_attributed_to_the_resource_they_were_for():
     assert tracker.attribute({"path": f"{base}/accounts/EA_1"}).key == ("ExtensionAccount", "ticketing")
     assert tracker.attribute({"path": f"{base}/accounts/EA_1/access"}).key == ("AccountGrant", "ticketing")
     assert tracker.attribute({"path": f"{base}/accounts/EA_9/access"}) is None
+    connections = "/API/v3/users/UR_1/salesforce-connections"
+    assert tracker.attribute({"path": connections, "after": {"id": "SC_1"}}).key == ("SalesforceLink", "ana")
+    assert tracker.attribute({"path": f"{connections}/SC_1"}).key == ("SalesforceLink", "ana")
 
 
 def test_a_resource_is_ready_only_for_its_current_generation():

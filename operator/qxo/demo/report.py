@@ -24,7 +24,9 @@ def _writes_by_resource(demo: Demo) -> Counter:
 
 
 def _condition_summary(resource: Resource) -> str:
-    return " ".join(f"{c['type']}={c['status']}" for c in resource.conditions)
+    # kstatus's Reconciling and Stalled are abnormal-true: worth a column only when they are not False.
+    return " ".join(f"{c['type']}={c['status']}" for c in resource.conditions
+                    if not (c["type"] in ("Reconciling", "Stalled") and c["status"] == "False"))
 
 
 def _salesforce_note(demo: Demo, resource: Resource) -> str | None:

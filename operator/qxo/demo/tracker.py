@@ -110,6 +110,11 @@ class Tracker:
     def attribute(self, entry: dict[str, Any]) -> Resource | None:
         """The resource an operator write to the brand was made for, from its path (see docs/demo.md)."""
         parts = entry["path"].strip("/").split("/")
+        if "salesforce-connections" in parts:
+            i = parts.index("salesforce-connections")
+            connection_id = parts[i + 1] if len(parts) > i + 1 else (entry.get("after") or {}).get("id")
+            return next((r for r in self.resources.values() if r.kind == "SalesforceLink" and connection_id
+                         and (r.body.get("status") or {}).get("externalId") == connection_id), None)
         if "extensions" in parts:
             i = parts.index("extensions")
             extension_id, rest = parts[i + 1], parts[i + 2:]
