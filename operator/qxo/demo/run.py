@@ -46,6 +46,8 @@ def run(*, as_json: bool, keep: bool, workdir: str | None, stdout: TextIO = sys.
     display = Display(out=sys.stderr if as_json else stdout)
     children = Children(work)
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    # A shell starting us in the background may have left SIGINT ignored; the demo must still stop on it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     cluster: Cluster | None = None
     staying_up = False
     code = 1
@@ -82,14 +84,17 @@ def run(*, as_json: bool, keep: bool, workdir: str | None, stdout: TextIO = sys.
 def _start(children: Children, work: Path, display: Display) -> tuple[Cluster, Demo, Endpoints, Callable[[], int]]:
     root = manifests.repository_root()
     display.say(f"qxo demo: the kube, brand and Salesforce sandboxes and the operator (work directory {work})")
-    endpoints = sandboxes.start_sandboxes(children, work)
+    # The operator needs only the cluster: start it as soon as the kube sandbox is up, so its startup
+    # overlaps the brand's and Salesforce's.
+    starting = sandboxes.Starting(children, work)
+    cluster = Cluster(starting.kube())
+    for crd in manifests.crds(root):
+        cluster.apply(crd)
+    sandboxes.start_operator(children, starting.kube())
+    endpoints = starting.rest()
     display.say(f"   kube sandbox      {_server(endpoints.kubeconfig)} (kubeconfig {endpoints.kubeconfig})")
     display.say(f"   brand sandbox     {endpoints.brand_url} (brand {endpoints.brand['brand_id']})")
     display.say(f"   Salesforce sandbox {endpoints.salesforce['login_url']} (CA {work / 'sf-ca.pem'})")
-    cluster = Cluster(endpoints.kubeconfig)
-    for crd in manifests.crds(root):
-        cluster.apply(crd)
-    sandboxes.start_operator(children, endpoints)
     display.say(f"   operator          qxo operator --namespace {sandboxes.NAMESPACE} (log {work / 'operator.log'})")
     documents = manifests.for_sandboxes(manifests.examples(root), endpoints)
 

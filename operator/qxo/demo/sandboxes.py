@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from qxo.demo.children import Children, json_with, wait_for_file
+from qxo.demo.children import Children, DemoError, json_with, wait_for_file
 
 NAMESPACE = "qxo-demo"
 OPERATOR_USER = "admin@acme.example"
@@ -65,25 +65,38 @@ def fresh_workdir_files(workdir: Path) -> None:
             (workdir / name).unlink()
 
 
-def start_sandboxes(children: Children, workdir: Path) -> Endpoints:
-    """Start all three at once (they boot in parallel), then wait for each one's file."""
-    kubeconfig = workdir / "kubeconfig"
-    kube = children.start("kube-sandbox", ["sandbox", "kube", "--port", "0", "--kubeconfig", str(kubeconfig)])
-    brand = children.start("brand-sandbox", ["sandbox", "brand", "--port", "0", "--db", str(workdir / "brand.db"),
-                                             "--credentials-out", str(workdir / "brand.json")])
-    salesforce = children.start("salesforce-sandbox", [
-        "sandbox", "salesforce", "--port", "0", "--ca-out", str(workdir / "sf-ca.pem"),
-        "--credentials-out", str(workdir / "sf.json")])
-    wait_for_file(kube, kubeconfig, _kubeconfig)
-    brand_document = wait_for_file(brand, workdir / "brand.json", json_with("base_url", "brand_id", "tokens"))
-    sf_document = wait_for_file(salesforce, workdir / "sf.json",
-                                json_with("login_url", "client_id", "client_secret", "refresh_token"))
-    ca = wait_for_file(salesforce, workdir / "sf-ca.pem", _pem)
-    for user in (OPERATOR_USER, UI_USER):
-        if user not in brand_document["tokens"]:
-            raise KeyError(f"the brand sandbox issued no token for {user}")
-    return Endpoints(kubeconfig, brand_document, sf_document, ca)
+@dataclass
+class Starting:
+    """The three sandbox processes, started; `kube()` and `rest()` wait for what each one writes."""
+
+    children: Children
+    workdir: Path
+
+    def __post_init__(self) -> None:
+        w = self.workdir
+        self.kube_child = self.children.start("kube-sandbox", ["sandbox", "kube", "--port", "0",
+                                                                "--kubeconfig", str(w / "kubeconfig")])
+        self.brand_child = self.children.start("brand-sandbox", [
+            "sandbox", "brand", "--port", "0", "--db", str(w / "brand.db"), "--credentials-out", str(w / "brand.json")])
+        self.salesforce_child = self.children.start("salesforce-sandbox", [
+            "sandbox", "salesforce", "--port", "0", "--ca-out", str(w / "sf-ca.pem"),
+            "--credentials-out", str(w / "sf.json")])
+
+    def kube(self) -> Path:
+        wait_for_file(self.kube_child, self.workdir / "kubeconfig", _kubeconfig)
+        return self.workdir / "kubeconfig"
+
+    def rest(self) -> Endpoints:
+        brand = wait_for_file(self.brand_child, self.workdir / "brand.json",
+                              json_with("base_url", "brand_id", "tokens"))
+        salesforce = wait_for_file(self.salesforce_child, self.workdir / "sf.json",
+                                   json_with("login_url", "client_id", "client_secret", "refresh_token"))
+        ca = wait_for_file(self.salesforce_child, self.workdir / "sf-ca.pem", _pem)
+        missing = [user for user in (OPERATOR_USER, UI_USER) if user not in brand["tokens"]]
+        if missing:
+            raise DemoError(f"the brand sandbox issued no token for {', '.join(missing)}")
+        return Endpoints(self.kube(), brand, salesforce, ca)
 
 
-def start_operator(children: Children, endpoints: Endpoints) -> None:
-    children.start("operator", ["operator", "--namespace", NAMESPACE], env={"KUBECONFIG": str(endpoints.kubeconfig)})
+def start_operator(children: Children, kubeconfig: Path) -> None:
+    children.start("operator", ["operator", "--namespace", NAMESPACE], env={"KUBECONFIG": str(kubeconfig)})

@@ -23,6 +23,7 @@ class Resource:
     body: dict[str, Any]
     seen_at: float
     ready_at: float | None = None
+    status_at: float | None = None
     deleted: bool = False
     writes: int = 0
 
@@ -87,6 +88,8 @@ class Tracker:
                 if resource is None:
                     resource = self.resources[key] = Resource(kind, key[1], body["metadata"]["namespace"], body, now)
                 resource.body = body
+                if resource.has_status and resource.status_at is None:
+                    resource.status_at = now
                 if resource.ready and resource.ready_at is None:
                     resource.ready_at = now
                 if resource.summary() != before:
