@@ -40,10 +40,14 @@ def _on_sigterm(signum: int, frame: Any) -> None:
 
 def run(*, as_json: bool, keep: bool, workdir: str | None, stdout: TextIO = sys.stdout) -> int:
     explicit = workdir is not None
-    work = Path(workdir).resolve() if explicit else Path(tempfile.mkdtemp(prefix="qxo-demo-"))
-    work.mkdir(parents=True, exist_ok=True)
-    sandboxes.fresh_workdir_files(work)
     display = Display(out=sys.stderr if as_json else stdout)
+    try:
+        work = Path(workdir).resolve() if explicit else Path(tempfile.mkdtemp(prefix="qxo-demo-"))
+        work.mkdir(parents=True, exist_ok=True)
+        sandboxes.fresh_workdir_files(work)
+    except OSError as error:
+        return _failed(display, as_json, stdout, f"--workdir {workdir}: cannot use it as the work directory: "
+                                                 f"{error.strerror or error}")
     children = Children(work)
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     # A shell starting us in the background may have left SIGINT ignored; the demo must still stop on it.
@@ -58,11 +62,8 @@ def run(*, as_json: bool, keep: bool, workdir: str | None, stdout: TextIO = sys.
             staying_up = True
             _stay_up(work, demo, endpoints)
     except DemoError as error:
-        display.say(f"qxo demo failed: {error}")
+        code = _failed(display, as_json, stdout, str(error))
         display.say(f"logs of every process are in {work} (operator.log, kube-sandbox.log, ...)")
-        if as_json:
-            print(json.dumps({"error": str(error)}), file=stdout, flush=True)
-        code = 1
     except (KeyboardInterrupt, Interrupted):
         display.say("interrupted: stopping the operator and the sandboxes")
         code = 0 if staying_up else 130
@@ -79,6 +80,13 @@ def run(*, as_json: bool, keep: bool, workdir: str | None, stdout: TextIO = sys.
         if not explicit and not keep:
             shutil.rmtree(work, ignore_errors=True)
     return code
+
+
+def _failed(display: Display, as_json: bool, stdout: TextIO, message: str) -> int:
+    display.say(f"qxo demo failed: {message}")
+    if as_json:
+        print(json.dumps({"error": message}), file=stdout, flush=True)
+    return 1
 
 
 def _start(children: Children, work: Path, display: Display) -> tuple[Cluster, Demo, Endpoints, Callable[[], int]]:
