@@ -52,9 +52,11 @@ class Display:
         """On a terminal: redraw the table of resources and the brand call counts."""
         if not self.tty:
             return
-        lines = [f"-- {self.step} | {self.elapsed():5.1f}s | operator's brand calls: {audit.operator.reads} reads, "
-                 f"{audit.operator.writes} writes | out-of-band: {audit.others.reads + audit.others.writes}"]
-        lines += table_lines(tracker.ordered(), width=_width(self.live))
+        width = _width(self.live)
+        header = (f"-- {self.step} | {self.elapsed():5.1f}s | operator's brand calls: {audit.operator.reads} reads, "
+                  f"{audit.operator.writes} writes | out-of-band: {audit.others.reads + audit.others.writes}")
+        # A line wider than the terminal would wrap and break the count of lines to erase.
+        lines = [_fit(header, width), *table_lines(tracker.ordered(), width=width)]
         self._erase()
         self.live.write("\n".join(lines) + "\n")
         self.live.flush()
@@ -80,5 +82,9 @@ def table_lines(resources: list[Resource], width: int = 160) -> list[str]:
     lines = []
     for row in rows:
         line = "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4]
-        lines.append(line if len(line) <= width else line[:width - 1] + "…")
+        lines.append(_fit(line, width))
     return lines
+
+
+def _fit(line: str, width: int) -> str:
+    return line if len(line) < width else line[:width - 2] + "…"
