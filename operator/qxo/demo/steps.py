@@ -32,11 +32,16 @@ SALESFORCE_GRACE = 20.0
 
 @dataclass
 class StepRecord:
+    """One step's cost: counted from the audit totals at its start (`started`, `reads_before`, ...)."""
+
     name: str
+    started: float
+    reads_before: int
+    writes_before: int
+    audit_seq_before: int
     seconds: float = 0.0
     brand_reads: int = 0
     brand_writes: int = 0
-    details: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -77,23 +82,21 @@ class Demo:
     def step(self, name: str, title: str) -> StepRecord:
         self.tick()
         self.display.begin(name, title)
-        record = StepRecord(name)
-        record.details["_start"] = (time.monotonic(), self.audit.operator.reads, self.audit.operator.writes,
-                                    self.audit.last)
+        record = StepRecord(name, time.monotonic(), self.audit.operator.reads, self.audit.operator.writes,
+                            self.audit.last)
         self.steps.append(record)
         return record
 
     def finish(self, record: StepRecord) -> None:
         self.tick()
-        started, reads, writes, _ = record.details.pop("_start")
-        record.seconds = round(time.monotonic() - started, 2)
-        record.brand_reads = self.audit.operator.reads - reads
-        record.brand_writes = self.audit.operator.writes - writes
+        record.seconds = round(time.monotonic() - record.started, 2)
+        record.brand_reads = self.audit.operator.reads - record.reads_before
+        record.brand_writes = self.audit.operator.writes - record.writes_before
         self.display.say(f"   step cost: {record.brand_reads} brand reads, {record.brand_writes} brand writes, "
                          f"{record.seconds:.1f}s")
 
     def writes_in(self, record: StepRecord) -> list[dict[str, Any]]:
-        return self.audit.operator_writes(record.details["_start"][3])
+        return self.audit.operator_writes(record.audit_seq_before)
 
     def show_writes(self, entries: list[dict[str, Any]]) -> None:
         for entry in entries:
@@ -203,8 +206,10 @@ class Demo:
             return (status.get("appliedSecret") or {}).get("resourceVersion") == version
         self.wait("status.appliedSecret to show the new Secret version", applied, timeout)
         status = self.tracker.get("ExtensionAccount", ROTATED_ACCOUNT).body["status"]
-        self.display.say(f"   ExtensionAccount/{ROTATED_ACCOUNT} status.appliedSecret: {status['appliedSecret']}"
-                         f", lastRotationTime {status.get('lastRotationTime')}")
+        applied_secret = status["appliedSecret"]
+        self.display.say(f"   ExtensionAccount/{ROTATED_ACCOUNT} status.appliedSecret: {applied_secret['name']} "
+                         f"resourceVersion {applied_secret['resourceVersion']}, lastRotationTime "
+                         f"{status.get('lastRotationTime')}")
         patches = self.wait("the brand's PATCH of the account",
                             lambda: [e for e in self.writes_in(record) if e["method"] == "PATCH"], 10)
         self.show_writes(patches)
