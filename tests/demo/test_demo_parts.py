@@ -84,6 +84,22 @@ def test_examples_are_pointed_at_the_sandboxes(tmp_path):
     assert secrets["ticketing-credentials"]["username"] == "svc-qualtrics"
 
 
+def test_only_kubernetes_objects_are_applied(tmp_path):
+    (tmp_path / "crds").mkdir()
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "crds" / "kustomization.yaml").write_text("resources: [a.yaml]\n")
+    (tmp_path / "crds" / "a.yaml").write_text(
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: as.x.dev}\n")
+    (tmp_path / "examples" / "kustomization.yaml").write_text(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [ns.yaml]\n")
+    (tmp_path / "examples" / "ns.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: qxo-demo}\n")
+    assert [d["metadata"]["name"] for d in manifests.crds(tmp_path)] == ["as.x.dev"]
+    assert [d["kind"] for d in manifests.examples(tmp_path)] == ["Namespace"]
+    (tmp_path / "examples" / "broken.yaml").write_text("kind: [unclosed\n")
+    with pytest.raises(DemoError, match=r"broken\.yaml: not valid YAML"):
+        manifests.examples(tmp_path)
+
+
 def test_the_credentials_to_keep_out_of_the_output(tmp_path):
     values = endpoints(tmp_path).secret_values()
     assert set(values) == {"brand-admin-token-1", "ops-token-2", "brand-oauth-secret", "sf-client-secret",

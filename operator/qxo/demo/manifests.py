@@ -31,16 +31,23 @@ def repository_root() -> Path:
                     f"(looked in {', '.join(str(c) for c in candidates)})")
 
 
-def _documents(path: Path) -> list[dict[str, Any]]:
-    return [d for d in yaml.safe_load_all(path.read_text()) if d]
+def _objects(path: Path) -> list[dict[str, Any]]:
+    """The Kubernetes objects of a file; a kustomization.yaml (configuration, no metadata) is not one."""
+    try:
+        documents = list(yaml.safe_load_all(path.read_text()))
+    except yaml.YAMLError as error:
+        raise DemoError(f"{path.name}: not valid YAML: {error}") from None
+    return [d for d in documents if isinstance(d, dict) and d.get("kind") != "Kustomization"
+            and isinstance(d.get("metadata"), dict) and d["metadata"].get("name")]
 
 
 def crds(root: Path) -> list[dict[str, Any]]:
-    return [d for path in sorted((root / "crds").glob("*.yaml")) for d in _documents(path)]
+    return [d for path in sorted((root / "crds").glob("*.yaml")) for d in _objects(path)
+            if d["kind"] == "CustomResourceDefinition"]
 
 
 def examples(root: Path) -> list[dict[str, Any]]:
-    return [d for path in sorted((root / "examples").glob("*.yaml")) for d in _documents(path)]
+    return [d for path in sorted((root / "examples").glob("*.yaml")) for d in _objects(path)]
 
 
 def for_sandboxes(documents: list[dict[str, Any]], endpoints: Endpoints) -> list[dict[str, Any]]:
