@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 
@@ -74,12 +75,29 @@ def test_ctrl_c_on_the_kept_demo_stops_every_process(kept_demo):
     assert kept_demo.children() == {}
 
 
-def test_ctrl_c_while_starting_leaves_nothing_behind(tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_while_starting_leaves_nothing_behind(tmp_path, sig):
     run = DemoRun(tmp_path / "work")
     try:
         wait_until(lambda: "sandbox kube" in " ".join(run.children().values()), "the sandboxes to start", 60)
-        run.process.send_signal(signal.SIGINT)
+        run.process.send_signal(sig)
         assert run.wait(60) == 130
+        assert run.children() == {}
+    finally:
+        run.kill_everything()
+
+
+def test_an_operator_that_dies_fails_the_demo_and_leaves_nothing_behind(tmp_path):
+    run = DemoRun(tmp_path / "work", "--json")
+
+    def operator_pid():
+        return next((pid for pid, cmdline in run.children().items() if "qxo operator" in cmdline), None)
+    try:
+        wait_until(operator_pid, "the operator to start", 60)
+        os.kill(operator_pid(), signal.SIGKILL)
+        assert run.wait(120) == 1
+        error = document(run)["error"]
+        assert "the operator exited with code -9" in error
         assert run.children() == {}
     finally:
         run.kill_everything()
