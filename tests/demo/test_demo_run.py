@@ -67,6 +67,9 @@ def test_no_sandbox_credential_appears_in_the_output(kept_demo):
     for value in credentials:
         assert value not in output
     assert "FAKE-" not in output  # nor the examples' placeholder values
+    logs = {log.name: log.read_text() for log in kept_demo.workdir.glob("*.log")}
+    assert {"operator.log", "kube-sandbox.log", "brand-sandbox.log", "salesforce-sandbox.log"} <= logs.keys()
+    assert [(name, value[:4]) for name, text in logs.items() for value in credentials if value in text] == []
 
 
 def test_ctrl_c_on_the_kept_demo_stops_every_process(kept_demo):
