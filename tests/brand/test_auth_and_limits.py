@@ -86,8 +86,10 @@ def test_the_registry_takes_the_latest_rate():
 
 
 async def test_the_shared_limiter_throttles_concurrent_clients(sandbox):
-    config = fast_config(sandbox, requests_per_minute=6000, brand_id="acme")
+    config = fast_config(sandbox, requests_per_minute=600, brand_id="acme")
     async with BrandClient(config) as one, BrandClient(config) as two:
         await asyncio.gather(*(c.whoami() for c in (one, two) for _ in range(15)))
         waits = one.stats.rate_limit_waits + two.stats.rate_limit_waits
-    assert waits >= 20  # 30 calls at 100/s with a burst of 10: the rest queue in the shared bucket
+    # 30 calls at 10/s with a burst of 1: 29 queue in the shared bucket. Slow scheduling on a busy
+    # machine can let a few through late, never most of them.
+    assert waits >= 20

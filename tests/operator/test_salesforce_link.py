@@ -58,8 +58,8 @@ def test_a_broken_requirement_turns_the_link_not_ready_naming_the_check(world, s
 def test_revoked_refresh_token_stops_until_the_secret_is_replaced(world, salesforce, documents):
     salesforce.revoke_refresh_tokens()
     world.apply(documents)
-    world.wait_condition("SalesforceLink", "ana-lima-production", status="False", reason="RefreshTokenRevoked",
-                         timeout=90)
+    for name in LINKS:  # both links use the revoked token: wait until both have stopped
+        world.wait_condition("SalesforceLink", name, status="False", reason="RefreshTokenRevoked", timeout=90)
     calls = salesforce.counters["tokenRequests"]
     time.sleep(3)  # nothing retries a revoked token while its Secret stays the same
     assert salesforce.counters["tokenRequests"] == calls
