@@ -246,3 +246,9 @@ def world(tmp_path: Path) -> Iterator[World]:
 @pytest.fixture
 def examples(world: World) -> list[dict[str, Any]]:
     return example_documents(world.brand.base_url, world.brand_token())
+
+
+@pytest.fixture
+def examples_with_salesforce(world: World) -> Callable[[dict[str, Any]], list[dict[str, Any]]]:
+    """examples/ including the SalesforceLinks, for a Salesforce sandbox's credentials (plus `ca_pem`)."""
+    return lambda salesforce: example_documents(world.brand.base_url, world.brand_token(), salesforce=salesforce)

@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import example_documents
 
 from qxo.sandbox.salesforce import SalesforceSandbox
 
@@ -22,9 +21,8 @@ def salesforce():
 
 
 @pytest.fixture
-def documents(world, salesforce):
-    credentials = {**salesforce.credentials, "ca_pem": Path(salesforce.ca_path).read_text()}
-    return example_documents(world.brand.base_url, world.brand_token(), salesforce=credentials)
+def documents(salesforce, examples_with_salesforce):
+    return examples_with_salesforce({**salesforce.credentials, "ca_pem": Path(salesforce.ca_path).read_text()})
 
 
 def test_example_links_become_ready_and_register_the_owners_connections(world, salesforce, documents):

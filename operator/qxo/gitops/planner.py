@@ -2,7 +2,7 @@
 
 For each declared object this runs what the operator's converge would run up to the point of
 writing: the shared observation (`BrandSession.observe`), `install.desired_from_spec` and
-`install.plan`, `account.find` and `account.plan`, `kinds._desired_access` and `grant.plan`.
+`install.plan`, `account.find` and `account.plan`, `grant.desired_access` and `grant.plan`.
 Nothing is ever applied. A refusal is reported with the field it names, and the objects that
 depend on a refused one are reported as blocked, as the operator would leave them waiting.
 """
@@ -21,7 +21,6 @@ from qxo.reconcile import account as accounts
 from qxo.reconcile import grant as grants
 from qxo.reconcile import install as installs
 from qxo.reconcile.keys import ACCOUNT, GRANT, INSTALL, external_id, is_paused
-from qxo.reconcile.kinds import _desired_access
 from qxo.reconcile.outcome import Refused
 from qxo.reconcile.session import BrandSession, BrandState
 
@@ -129,10 +128,11 @@ class Planner:
             return plan
         extension_id = install.spec.extension_id
         known_id = external_id(decl.doc.body)
-        account = accounts.find(self.state.accounts, extension_id, spec.display_name, known_id)
-        if account is None and known_id:
-            return _refusal(plan, Refused("ExternalObjectNotFound", f"metadata.annotations[qxo.dev/external-id]: "
-                                                                    f"the brand has no account {known_id!r} to adopt"))
+        try:
+            account = accounts.find_for_adoption(self.state.accounts, extension_id, spec.display_name, known_id,
+                                                 adopting=known_id is not None)
+        except Refused as refused:
+            return _refusal(plan, refused)
         self.found_accounts[(decl.namespace, decl.name)] = account
         secret = spec.credentials.secret_ref.name
         # Plan sees no Secret and no status: it takes the brand's credentials as current, so it plans
@@ -154,7 +154,7 @@ class Planner:
             return plan
         account = self.found_accounts.get((target.namespace, target.name)) or self._new_account(target)
         try:
-            desired = await _desired_access(self.session, decl.spec)
+            desired = await grants.desired_access(self.session, decl.spec)
             actions = grants.plan(desired, account, self.session.identity)
         except Refused as refused:
             return _refusal(plan, refused)
@@ -180,7 +180,7 @@ class Planner:
 
 async def load_names(session: BrandSession) -> Names:
     users = await session.client.users()  # also fills the cache desired_from_spec resolves names with
-    groups = await session.client.groups()
+    groups = await session.groups()
     return Names(users={u.id: u.username for u in users}, groups={g.id: g.name for g in groups})
 
 

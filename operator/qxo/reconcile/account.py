@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from qxo.qualtrics.models import Account
+from qxo.reconcile.outcome import Refused
 from qxo.reconcile.session import BrandSession
 
 
@@ -78,6 +79,16 @@ def find(state_accounts: dict[str, Account], extension_id: str, name: str,
     if known_id:
         return state_accounts.get(known_id)
     return next((a for a in state_accounts.values() if a.extension_id == extension_id and a.name == name), None)
+
+
+def find_for_adoption(state_accounts: dict[str, Account], extension_id: str, name: str, known_id: str | None,
+                      adopting: bool) -> Account | None:
+    """`find`, refusing when the qxo.dev/external-id annotation names an account the brand does not have."""
+    account = find(state_accounts, extension_id, name, known_id)
+    if account is None and adopting:
+        raise Refused("ExternalObjectNotFound",
+                      f"metadata.annotations[qxo.dev/external-id]: the brand has no account {known_id!r} to adopt")
+    return account
 
 
 def plan(*, extension_id: str, name: str, credentials: Credentials, account: Account | None,

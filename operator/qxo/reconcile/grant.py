@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from qxo.api.grant import AccountGrantSpec
 from qxo.qualtrics.models import Access, Account, Identity
 from qxo.reconcile.outcome import Refused
+from qxo.reconcile.session import BrandSession
 
 
 @dataclass(frozen=True)
@@ -70,3 +72,20 @@ def status_of(account: Account | None) -> dict[str, Any]:
         "users": len(access.users),
         "groups": len(access.groups),
     }
+
+
+async def desired_access(session: BrandSession, spec: AccountGrantSpec) -> Access:
+    """The declared access with usernames and group names resolved to brand ids; unknown ones are refused."""
+    users = [entry.user for entry in spec.users]
+    groups = [entry.group for entry in spec.groups]
+    user_ids = await session.resolve_users(users) if users else {}
+    group_ids = await session.resolve_groups(groups) if groups else {}
+    for i, name in enumerate(users):
+        if name not in user_ids:
+            raise Refused("UnknownUser", f"spec.users[{i}].user: the brand has no user {name!r}")
+    for i, name in enumerate(groups):
+        if name not in group_ids:
+            raise Refused("UnknownGroup", f"spec.groups[{i}].group: the brand has no group {name!r}")
+    return Access.of(all_users=spec.all_users is not None,
+                     users=[(user_ids[e.user], str(e.access)) for e in spec.users],
+                     groups=[(group_ids[e.group], str(e.access)) for e in spec.groups])

@@ -18,7 +18,6 @@ from qxo.api.grant import AccountGrantSpec
 from qxo.api.install import ExtensionInstallSpec
 from qxo.api.salesforce import SalesforceLinkSpec
 from qxo.qualtrics import errors
-from qxo.qualtrics.models import Access
 from qxo.reconcile import account as accounts
 from qxo.reconcile import brand as brands
 from qxo.reconcile import grant as grants
@@ -183,10 +182,8 @@ async def converge_account(rt: Runtime, key: ObjectKey, body: Mapping[str, Any])
     known_id = _known_account_id(body)
     if known_id and known_id not in state.accounts:
         state = await session.observe_again(seen)  # added since we last looked, or really gone?
-    account = accounts.find(state.accounts, extension_id, spec.display_name, known_id)
-    if account is None and external_id(body):
-        raise Refused("ExternalObjectNotFound",
-                      f"metadata.annotations[qxo.dev/external-id]: the brand has no account {known_id!r} to adopt")
+    account = accounts.find_for_adoption(state.accounts, extension_id, spec.display_name, known_id,
+                                         adopting=external_id(body) is not None)
     applied = _applied(body)
     secret_name = spec.credentials.secret_ref.name
     cached_version = rt.secret_version(key.namespace, secret_name)
@@ -245,22 +242,6 @@ def _check_single_grant(rt: Runtime, key: ObjectKey, account_key: ObjectKey) -> 
                                           f"use {account_key.name}; merge the two into one")
 
 
-async def _desired_access(session: BrandSession, spec: AccountGrantSpec) -> Access:
-    users = [entry.user for entry in spec.users]
-    groups = [entry.group for entry in spec.groups]
-    user_ids = await session.resolve_users(users) if users else {}
-    group_ids = await session.resolve_groups(groups) if groups else {}
-    for i, name in enumerate(users):
-        if name not in user_ids:
-            raise Refused("UnknownUser", f"spec.users[{i}].user: the brand has no user {name!r}")
-    for i, name in enumerate(groups):
-        if name not in group_ids:
-            raise Refused("UnknownGroup", f"spec.groups[{i}].group: the brand has no group {name!r}")
-    return Access.of(all_users=spec.all_users is not None,
-                     users=[(user_ids[e.user], str(e.access)) for e in spec.users],
-                     groups=[(group_ids[e.group], str(e.access)) for e in spec.groups])
-
-
 async def converge_grant(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) -> Outcome:
     spec = AccountGrantSpec.model_validate(body.get("spec") or {})
     account_key = key.sibling(ACCOUNT, spec.account_ref.name)
@@ -279,7 +260,7 @@ async def converge_grant(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) -
     if account is None:
         # Gone from the brand: the ExtensionAccount re-creates it, and its new status wakes us.
         raise Waiting("WaitingForAccount", f"account {account_id} is not in the brand")
-    desired = await _desired_access(session, spec)
+    desired = await grants.desired_access(session, spec)
     actions = grants.plan(desired, account, session.identity)
     outcome = await carry_out(body, spec.management_policy, actions, lambda a: grants.apply(session, a))
     outcome.status = grants.status_of(session.state.accounts.get(account_id))

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from qxo.observability import metrics
 from qxo.qualtrics import BrandClient
-from qxo.qualtrics.models import Account, BrandSnapshot, Extension, Identity, SalesforceConnection
+from qxo.qualtrics.models import Account, BrandSnapshot, Extension, Group, Identity, SalesforceConnection
 
 
 @dataclass
@@ -50,7 +50,7 @@ class BrandSession:
         self.refresh_seen: str | None = None  # the last qxo.dev/refresh value acted on
         self._stale = True
         self._lock = asyncio.Lock()
-        self._group_ids: dict[str, str] | None = None
+        self._groups: list[Group] | None = None
         self._forget_metrics = metrics.observe_brand_client(identity.brand_id, lambda: client.stats)
 
     def invalidate(self) -> None:
@@ -68,7 +68,7 @@ class BrandSession:
                 self.observed_time = datetime.now(UTC)
                 self.observations += 1
                 self._stale = False
-                self._group_ids = None
+                self._groups = None
             return self.state
 
     async def observe_again(self, seen: int) -> BrandState:
@@ -86,10 +86,15 @@ class BrandSession:
     async def resolve_users(self, names: Iterable[str]) -> dict[str, str]:
         return await self.client.resolve_users(names)
 
+    async def groups(self) -> list[Group]:
+        """The brand's groups, read once per observation."""
+        if self._groups is None:
+            self._groups = await self.client.groups()
+        return self._groups
+
     async def resolve_groups(self, names: Iterable[str]) -> dict[str, str]:
-        if self._group_ids is None:
-            self._group_ids = {group.name: group.id for group in await self.client.groups()}
-        return {name: self._group_ids[name] for name in names if name in self._group_ids}
+        ids = {group.name: group.id for group in await self.groups()}
+        return {name: ids[name] for name in names if name in ids}
 
     async def close(self) -> None:
         self._forget_metrics()
