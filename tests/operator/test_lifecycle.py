@@ -59,6 +59,9 @@ def test_steady_state_makes_no_writes_and_reads_pages_not_resources(world, examp
     # Two observations of a handful of list pages each (plus at most one more if a reconcile asked
     # for a fresher one): never a read per resource, and never a per-object route.
     assert len(world.reads(since=mark)) <= 3 * 5
+    routes = [r["route"] for r in world.reads(since=mark)]
+    # Every reconcile that resolves group names shares one read of the groups per observation.
+    assert routes.count("/API/v3/groups") <= routes.count("/API/v3/brands/{brandId}/extensions")
 
 
 def test_out_of_band_domain_is_reverted(world, examples):

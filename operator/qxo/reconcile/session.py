@@ -51,6 +51,7 @@ class BrandSession:
         self._stale = True
         self._lock = asyncio.Lock()
         self._groups: list[Group] | None = None
+        self._groups_lock = asyncio.Lock()
         self._forget_metrics = metrics.observe_brand_client(identity.brand_id, lambda: client.stats)
 
     def invalidate(self) -> None:
@@ -88,9 +89,10 @@ class BrandSession:
 
     async def groups(self) -> list[Group]:
         """The brand's groups, read once per observation."""
-        if self._groups is None:
-            self._groups = await self.client.groups()
-        return self._groups
+        async with self._groups_lock:  # many reconciles ask at once after a resync: read the page once
+            if self._groups is None:
+                self._groups = await self.client.groups()
+            return self._groups
 
     async def resolve_groups(self, names: Iterable[str]) -> dict[str, str]:
         ids = {group.name: group.id for group in await self.groups()}
