@@ -182,3 +182,19 @@ def test_an_empty_credential_is_refused_and_never_sent(world, examples):
     condition = world.wait_condition("ExtensionAccount", "ticketing", status="False", reason="EmptyCredential")
     assert condition["message"].startswith("spec.credentials.secretRef:")
     assert not [w for w in world.writes() if "/webservice/accounts" in w["path"]]
+
+
+def test_brand_says_why_it_cannot_connect(world, examples):
+    token_secret = find(examples, "Secret", "acme-api-token")
+    brand = find(examples, "QualtricsBrand", "acme")
+    world.apply([find(examples, "Namespace", "qxo-demo"), brand])
+    condition = world.wait_condition("QualtricsBrand", "acme", status="False", reason="WaitingForSecret")
+    assert condition["message"].startswith("spec.credentials.apiTokenSecretRef:")
+    world.apply({**token_secret, "stringData": {"token": "not-a-token-of-this-brand"}})
+    world.wait_condition("QualtricsBrand", "acme", status="False", reason="AuthenticationFailed")
+    world.apply(token_secret)
+    world.wait_condition("QualtricsBrand", "acme")
+    world.patch("QualtricsBrand", "acme", {"spec": {"brandId": "globex"}})
+    condition = world.wait_condition("QualtricsBrand", "acme", status="False", reason="BrandMismatch")
+    assert condition["message"].startswith("spec.brandId:")
+    assert world.writes() == []
