@@ -138,9 +138,9 @@ def test_existing_account_is_adopted_not_duplicated(world, examples):
                                user="admin@acme.example")
     converge(world, examples)
     assert world.get("ExtensionAccount", "ticketing")["status"]["externalId"] == created["id"]
-    operator_posts = [w for w in world.writes()
-                      if w["method"] == "POST" and w.get("clientRequestId") and "/webservice/" in w["path"]]
-    assert operator_posts == [], "the operator must adopt the existing account, not try to create one"
+    accounts = world.brand_call("GET", "/brands/{brandId}/extensions/webservice/accounts?pageSize=100",
+                                user="admin@acme.example")["elements"]
+    assert [a["id"] for a in accounts] == [created["id"]], "the existing account is adopted, not duplicated"
 
 
 

@@ -6,6 +6,7 @@ URL) so observing a brand costs pages, not objects.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
@@ -39,6 +40,8 @@ class BrandClient:
         self.page_size = page_size
         self._transport = Transport(config)
         self._user_ids: dict[str, str] | None = None
+        self._users_loaded = 0  # how many times the user list was read: lets waiters reuse a fresh read
+        self._users_lock = asyncio.Lock()
 
     async def __aenter__(self) -> BrandClient:
         await self._transport.open()
@@ -93,6 +96,7 @@ class BrandClient:
     async def users(self) -> list[User]:
         users = [User.model_validate(e) for e in await self._all("list_users")]
         self._user_ids = _index_users(users)
+        self._users_loaded += 1
         return users
 
     async def user(self, user_id: str) -> User:
@@ -107,12 +111,13 @@ class BrandClient:
         The user list is read once and cached; an unknown name triggers one refresh.
         """
         wanted = list(names_or_emails)
-        loaded = False
-        if self._user_ids is None or refresh:
-            await self.users()
-            loaded = True
-        if not loaded and any(n.lower() not in self._user_ids for n in wanted):
-            await self.users()  # someone new may have joined the brand since the cache was filled
+        seen = self._users_loaded
+        async with self._users_lock:  # many reconciles resolve at once: one of them reads the list
+            if self._users_loaded == seen:  # nobody refreshed it while we waited
+                if self._user_ids is None or refresh:
+                    await self.users()
+                elif any(n.lower() not in self._user_ids for n in wanted):
+                    await self.users()  # someone new may have joined the brand since the cache was filled
         return {n: self._user_ids[n.lower()] for n in wanted if n.lower() in self._user_ids}
 
     # -- observation ------------------------------------------------------------------------------

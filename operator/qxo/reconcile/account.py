@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from qxo.qualtrics import errors
 from qxo.qualtrics.models import Account
 from qxo.reconcile.outcome import Refused
 from qxo.reconcile.session import BrandSession
@@ -110,14 +111,17 @@ def plan_removal(account: Account | None) -> tuple[Action, ...]:
 async def apply(session: BrandSession, action: Action) -> Account | None:
     client, accounts = session.client, session.state.accounts
     if isinstance(action, CreateAccount):
-        # The shared observation may predate an account someone just added in the UI: look it up by
-        # natural key first (a page of this extension's accounts), and adopt it rather than collide.
-        existing = await client.find_account(action.extension_id, action.name)
-        if existing is not None:
-            account = await client.update_account(existing.id, credentials=action.credentials.values)
-        else:
+        try:
             account = await client.create_account(action.extension_id, action.name, action.credentials.values,
                                                    client_request_id=action.client_request_id)
+        except errors.Conflict as taken:
+            # Someone added an account of that name in the UI since our last observation: it is the
+            # one we declare (the natural key), so adopt it and give it our credentials.
+            existing = await client.find_account(action.extension_id, action.name) \
+                if taken.error_code == "ACCOUNT_NAME_TAKEN" else None
+            if existing is None:
+                raise
+            account = await client.update_account(existing.id, credentials=action.credentials.values)
     elif isinstance(action, RenameAccount):
         account = await client.update_account(action.account_id, name=action.name)
     elif isinstance(action, RotateCredentials):

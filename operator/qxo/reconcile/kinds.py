@@ -185,6 +185,11 @@ async def converge_account(rt: Runtime, key: ObjectKey, body: Mapping[str, Any])
     account = accounts.find_for_adoption(state.accounts, extension_id, spec.display_name, known_id,
                                          adopting=external_id(body) is not None)
     applied = _applied(body)
+    remembered = rt.applied_secrets.get(key)
+    if remembered is not None and applied != remembered:
+        # Our own last write is newer than a body whose status the watch has not delivered yet:
+        # planning from the stale status would send the same credentials again.
+        applied = remembered
     secret_name = spec.credentials.secret_ref.name
     cached_version = rt.secret_version(key.namespace, secret_name)
     needs_values = account is None or applied is None or applied != accounts.SecretVersion(secret_name,
@@ -201,6 +206,8 @@ async def converge_account(rt: Runtime, key: ObjectKey, body: Mapping[str, Any])
             result["applied"] = action.credentials.version
 
     outcome = await carry_out(body, spec.management_policy, actions, apply_one)
+    if "applied" in result:
+        rt.applied_secrets[key] = result["applied"]
     new_applied = result.get("applied", applied)
     outcome.status = accounts.status_of(result["account"], new_applied)
     outcome.rotations = sum(1 for a in actions if isinstance(a, accounts.RotateCredentials)) \

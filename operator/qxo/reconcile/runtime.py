@@ -46,6 +46,7 @@ class Runtime:
         self._seen: dict[ObjectKey, tuple] = {}
         self._secret_versions: dict[ObjectKey, str] = {}
         self.closing = False
+        self.applied_secrets: dict[ObjectKey, Any] = {}             # ExtensionAccount -> SecretVersion we sent
         self.links: dict[ObjectKey, Any] = {}                      # SalesforceLink -> its LinkSession
         self.link_credentials: dict[ObjectKey, tuple] = {}         # Secret versions pushed to the brand
 
@@ -56,6 +57,7 @@ class Runtime:
         key = ObjectKey.of(kind, body)
         if deleted:
             self.index.forget(key)
+            self.applied_secrets.pop(key, None)
             self._reconciled.pop(key, None)
             self._seen.pop(key, None)
             self.wakeups.forget(key)
