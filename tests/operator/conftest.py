@@ -3,12 +3,14 @@ kubectl, and `qxo operator` running as a real process that can be killed and res
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import types
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -195,6 +197,9 @@ class World:
 
     def stop_operator(self) -> None:
         if self.operator is not None and self.operator.poll() is None:
+            # A SIGINT while Python is still importing prints a bare traceback: let it start first.
+            self.wait_for(lambda: self.operator.poll() is not None
+                          or "Initial authentication has finished" in self.log_text(), "the operator to start", 60)
             self.operator.send_signal(signal.SIGINT)
             try:
                 self.operator.wait(timeout=15)
@@ -221,17 +226,43 @@ class World:
         return records
 
 
+@contextlib.contextmanager
+def kubernetes_for(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    """The kube sandbox, or for tests marked e2e the real cluster named by QXO_E2E_KUBECONFIG."""
+    if request.node.get_closest_marker("e2e") is None:
+        with KubeSandbox.run_in_thread(kubeconfig_path=tmp_path / "kubeconfig") as kube:
+            yield kube
+        return
+    kubeconfig = os.environ.get("QXO_E2E_KUBECONFIG")
+    if not kubeconfig:
+        pytest.skip("set QXO_E2E_KUBECONFIG to run the e2e scenarios against a real cluster (kind or any)")
+    yield types.SimpleNamespace(kubeconfig_path=kubeconfig, url=None)
+
+
+def clean_up_real_cluster(world: World) -> None:
+    """Delete the scenario's objects while the operator still runs (it holds their finalizers)."""
+    for plural in reversed(PLURALS.values()):  # dependents first: a brand waits for them to go
+        world.kubectl("delete", plural, "--all", "-n", NAMESPACE, "--wait=false", check=False)
+    world.wait_for(lambda: all(not world.custom.list_namespaced_custom_object(GROUP, VERSION, NAMESPACE, plural)
+                               ["items"] for plural in PLURALS.values()), "the scenario's objects to go", 180)
+    world.stop_operator()
+    world.kubectl("delete", "namespace", NAMESPACE, "--wait=true", "--timeout=50s", check=False)
+
+
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    with KubeSandbox.run_in_thread(kubeconfig_path=tmp_path / "kubeconfig") as kube, \
+def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    with kubernetes_for(request, tmp_path) as kube, \
             BrandSandbox.run_in_thread(str(tmp_path / "brand.db")) as brand:
         world = World(tmp_path, kube, brand)
         world.kubectl("apply", *[arg for crd in sorted((ROOT / "crds").glob("qxo.dev_*.yaml"))
                                  for arg in ("-f", str(crd))])
         world.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}})
         world.start_operator()
+        real_cluster = request.node.get_closest_marker("e2e") is not None
         try:
             yield world
+            if real_cluster:
+                clean_up_real_cluster(world)
             world.stop_operator()
             records = world.log_records()
             assert not [r for r in records if "Traceback" in str(r.get("exc_info", ""))

@@ -98,6 +98,13 @@ def test_uninstall_on_delete_revokes_and_orphan_leaves_it(world, examples):
     world.delete("ExtensionInstall", "webservice")
     world.wait_gone("ExtensionInstall", "webservice")
     assert [w for w in world.writes() if w["method"] == "DELETE" and w["route"].endswith("installation")]
+    # The uninstall took the account and its access with it: their objects go without a brand write.
+    writes = len(world.writes())
+    world.delete("AccountGrant", "ticketing")
+    world.delete("ExtensionAccount", "ticketing")
+    world.wait_gone("AccountGrant", "ticketing")
+    world.wait_gone("ExtensionAccount", "ticketing")
+    assert len(world.writes()) == writes
     world.delete("ExtensionInstall", "brandwatch")
     world.wait_gone("ExtensionInstall", "brandwatch")
     extensions = world.brand_call("GET", "/brands/{brandId}/extensions?pageSize=100")["elements"]

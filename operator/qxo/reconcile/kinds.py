@@ -221,16 +221,34 @@ def _session_holding_account(rt: Runtime, account_id: str) -> BrandSession | Non
     return next((s for s in rt.sessions.values() if account_id in s.state.accounts), None)
 
 
+async def _session_for_cleanup(rt: Runtime, key: ObjectKey, account_id: str) -> BrandSession | None:
+    """The brand session holding `account_id` for a finalizer, or None when no brand has it any more.
+
+    The chain to the brand may be gone (its ExtensionInstall deleted first, whose uninstall also
+    removed the account), so look the account up in every connected brand, observed afresh.
+    """
+    brand_key = brand_of(rt, key)
+    if brand_key is not None:
+        return rt.session_for(brand_key)
+    holder = _session_holding_account(rt, account_id)
+    if holder is None:
+        if not rt.sessions:
+            raise Waiting("WaitingForBrand", "no brand is connected to check whether the account is gone")
+        for session in list(rt.sessions.values()):
+            await session.observe_again(session.observations)
+        holder = _session_holding_account(rt, account_id)
+    return holder
+
+
 async def finalize_account(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) -> Outcome:
     spec = ExtensionAccountSpec.model_validate(body.get("spec") or {})
     account_id = _known_account_id(body)
     if spec.deletion_policy is DeletionPolicy.ORPHAN or account_id is None \
             or spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
         return Outcome.ready("account left in the brand" if account_id else "nothing was created")
-    brand_key = brand_of(rt, key)
-    session = rt.session_for(brand_key) if brand_key else _session_holding_account(rt, account_id)
+    session = await _session_for_cleanup(rt, key, account_id)
     if session is None:
-        raise Waiting("WaitingForBrand", "no connected brand holds this account")
+        return Outcome.ready("the account is already gone from the brand")
     state = await session.observe()
     actions = accounts.plan_removal(state.accounts.get(account_id))
     return await carry_out(body, spec.management_policy, actions, lambda a: accounts.apply(session, a))
@@ -280,10 +298,9 @@ async def finalize_grant(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) -
     if spec.deletion_policy is DeletionPolicy.ORPHAN or not account_id \
             or spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
         return Outcome.ready("access left as it is")
-    brand_key = brand_of(rt, key)
-    session = rt.session_for(brand_key) if brand_key else _session_holding_account(rt, account_id)
+    session = await _session_for_cleanup(rt, key, account_id)
     if session is None:
-        raise Waiting("WaitingForBrand", "no connected brand holds this account")
+        return Outcome.ready("the account is already gone from the brand, and its access with it")
     state = await session.observe()
     actions = grants.plan_removal(state.accounts.get(account_id), session.identity)
     return await carry_out(body, spec.management_policy, actions, lambda a: grants.apply(session, a))
