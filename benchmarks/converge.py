@@ -13,6 +13,7 @@ there are the steady state. Then the same N converges under benchmarks/bare_oper
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import sys
 import tempfile
@@ -83,7 +84,8 @@ def steady_state(args: argparse.Namespace, cluster: Cluster, brand: BrandSandbox
             time.sleep(4)
     after = brand.totals()
     reads = after["reads"] - before["reads"]
-    return {"steady_state_mode": args.steady, "steady_state_reads": reads,
+    by_route = collections.Counter(f"{e['method']} {e['route']}" for e in brand.audit(before["last"]))
+    return {"steady_state_mode": args.steady, "steady_state_reads": reads, "steady_state_calls": dict(by_route),
             "steady_state_writes": after["writes"] - before["writes"],
             "observation_pages": reads / 2, "steady_state_kube_requests": kube.stats() - kube_before}
 

@@ -145,12 +145,13 @@ class BrandSandbox:
         return self
 
     def totals(self) -> dict[str, int]:
-        """reads, writes, changes (writes that changed something) and tokens, over the whole audit log."""
+        """reads, writes, changes (writes that changed something), tokens and the last audit seq."""
         with urllib.request.urlopen(f"{self.url}/_sandbox/audit?limit=0") as response:
-            return json.load(response)["totals"]
+            document = json.load(response)
+        return {**document["totals"], "last": document["last"]}
 
-    def audit(self) -> list[dict[str, Any]]:
-        entries, since = [], 0
+    def audit(self, since: int = 0) -> list[dict[str, Any]]:
+        entries = []
         while True:
             with urllib.request.urlopen(f"{self.url}/_sandbox/audit?since={since}&limit=5000") as response:
                 page = json.load(response)["entries"]
