@@ -20,6 +20,7 @@ import kopf
 GROUP, VERSION = "qxo.dev", "v1alpha1"
 PLURALS = ("qualtricsbrands", "extensioninstalls", "extensionaccounts", "accountgrants")
 SEEN: dict[tuple[str, str], str] = {}
+WRITTEN: set[tuple[str, str, int]] = set()  # (plural, name, generation) whose Ready was written
 
 
 @kopf.on.startup()
@@ -55,9 +56,12 @@ def _register(plural: str) -> None:
     async def converge(body: kopf.Body, patch: kopf.Patch, stopped: kopf.DaemonStopped, **_) -> None:
         if body.meta.get("deletionTimestamp"):
             return
-        if _ready(body):
+        written = (plural, body.meta.get("name") or "", body.meta.get("generation") or 0)
+        if _ready(body) or written in WRITTEN:
+            # Like qxo's loop between wake-ups: sleep, and never re-write what was written.
             await stopped.wait(600)
             return
+        WRITTEN.add(written)
         now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
         patch.status["observedGeneration"] = body.meta.get("generation")
         patch.status["conditions"] = [{"type": "Ready", "status": "True", "reason": "Ready", "message": "bare",
