@@ -60,6 +60,8 @@ def converge_qxo(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                       kube_requests=kube_at_ready - kube_before,
                       cpu_seconds=round(operator.cpu_seconds(), 2))
         result["writes_per_change"] = round(result["brand_writes"] / max(1, work.changes_needed), 3)
+        result["converge_calls"] = dict(collections.Counter(
+            f"{e['method']} {e['route']}" for e in brand.audit(brand_before["last"]) if e["seq"] <= at_ready["last"]))
         result.update(steady_state(args, cluster, brand, kube))
         result.update(peak_rss_mb=round(operator.peak_rss_mb(), 1), cpu_seconds_total=round(operator.cpu_seconds(), 2),
                       operator_alive=operator.alive(), operator_tracebacks=operator.log_text().count("Traceback"))
