@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
@@ -46,3 +47,47 @@ def test_malformed_manifest_is_refused_by_its_declared_layer(path: Path):
     else:
         assert problems == [], "a semantic fixture must pass the schema layer"
         assert obj is not None
+
+
+BRAND = {"apiVersion": "qxo.dev/v1alpha1", "kind": "QualtricsBrand", "metadata": {"name": "acme", "namespace": "ns"},
+         "spec": {"brandId": "acme", "credentials": {"type": "APIToken", "apiTokenSecretRef": {"name": "t"}}}}
+INSTALL = {"apiVersion": "qxo.dev/v1alpha1", "kind": "ExtensionInstall", "metadata": {"name": "ws", "namespace": "ns"},
+           "spec": {"brandRef": {"name": "acme"}, "extensionId": "webservice"}}
+GRANT = {"apiVersion": "qxo.dev/v1alpha1", "kind": "AccountGrant", "metadata": {"name": "g", "namespace": "ns"},
+         "spec": {"accountRef": {"name": "a"}}}
+
+
+def spec(base: dict, **fields) -> dict:
+    return {**base, "spec": {**base["spec"], **fields}}
+
+
+# The edges of what is allowed, so the rules refusing the fixtures are not simply refusing everything.
+ACCEPTED = {
+    "sandbox-base-url-ipv4": spec(BRAND, baseURL="http://127.0.0.1:8080"),
+    "sandbox-base-url-ipv6": spec(BRAND, baseURL="http://[::1]:8443/"),
+    "sandbox-base-url-localhost": spec(BRAND, baseURL="http://localhost"),
+    "https-base-url-with-path": spec(BRAND, baseURL="https://proxy.acme.example:8443/qualtrics"),
+    "oauth-client-with-scopes": spec(BRAND, datacenter="fra1", credentials={
+        "type": "OAuthClient", "oauthClientSecretRef": {"name": "c"}, "scopes": ["manage:users", "read:groups"]}),
+    "resync-hours-and-minutes": spec(BRAND, datacenter="gov1", resyncInterval="1h30m"),
+    "resync-minimum": spec(BRAND, datacenter="syd1", resyncInterval="30s"),
+    "wildcard-label-and-port": spec(INSTALL, domains=["https://*.acme.example", "https://hooks.acme.example:*"]),
+    "punycode-host-and-port": spec(INSTALL, domains=["https://xn--bcher-kva.example:8443", "https://api.xn--p1ai"]),
+    "no-domains-at-all": spec(INSTALL, domains=[]),
+    "enable-for-all-users": spec(INSTALL, enablement={"allUsers": True}),
+    "sso-username": spec(INSTALL, enablement={"users": ["j.doe@acme.example#acme"], "groups": ["CX Analysts"]}),
+    "grant-all-users-defaults-to-user": spec(GRANT, allUsers={}),
+    "grant-groups-only": spec(GRANT, groups=[{"group": "Support Leads", "access": "Owner"}]),
+    "observe-only-orphan": spec(GRANT, users=[{"user": "ops@acme.example"}], managementPolicy="ObserveOnly",
+                                deletionPolicy="Orphan"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ACCEPTED))
+def test_edges_of_the_rules_are_accepted(name):
+    body = copy.deepcopy(ACCEPTED[name])
+    if body["kind"] == "QualtricsBrand" and "baseURL" not in body["spec"] and "datacenter" not in body["spec"]:
+        body["spec"]["datacenter"] = "iad1"
+    problems, obj = admit_object(Document("accepted.yaml", 1, body))
+    assert problems == []
+    assert obj is not None

@@ -89,8 +89,6 @@ def test_problems_are_printed_as_file_kind_name_field_message_and_exit_1(tmp_pat
     lines = capsys.readouterr().out.splitlines()
     assert f"{path}: AccountGrant/g: spec.allUsers.access: " in lines[0]
     assert "Owner access cannot be granted to all users" in lines[0]
-    assert lines[1] == (f"warning: {path}: AccountGrant/g: spec.accountRef.name: ExtensionAccount 'acct' is not "
-                        "among these manifests; it must exist in namespace team")
 
 
 def test_json_output_lists_problems_with_every_key(tmp_path, capsys):
@@ -107,6 +105,10 @@ def test_json_output_lists_problems_with_every_key(tmp_path, capsys):
 
 def test_warnings_alone_exit_0(tmp_path, capsys):
     path = write(tmp_path, "install.yaml", INSTALL)
+    assert main(["validate", str(path)]) == 0
+    assert capsys.readouterr().out == (f"warning: {path}: ExtensionInstall/webservice: spec.brandRef.name: "
+                                       "QualtricsBrand 'acme' is not among these manifests; it must exist in "
+                                       "namespace team\n")
     assert main(["validate", "-o", "json", str(path)]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["valid"] is True
@@ -229,3 +231,40 @@ def test_brand_secret_keys_are_checked_for_api_token(tmp_path):
 def test_qxo_validate_runs_as_a_command(tmp_path):
     result = subprocess.run([sys.executable, "-m", "qxo", "validate", str(EXAMPLES)], capture_output=True, text=True)
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_an_inlined_secret_is_refused_as_an_unknown_field_without_echoing_it(tmp_path, capsys):
+    account = ACCOUNT.format(name="a", display="Tickets", keys=f", password: {SECRET_VALUE}")
+    path = write(tmp_path, "acct.yaml", account)
+    assert main(["validate", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "spec.credentials.password: unknown field 'password'" in out
+    assert SECRET_VALUE not in out
+
+
+def test_pause_annotation_that_pauses_nothing_warns_and_empty_external_id_is_an_error(tmp_path):
+    metadata = "metadata: {name: acme, namespace: team, annotations: {qxo.dev/paused: 'yes', qxo.dev/external-id: ''}}"
+    path = write(tmp_path, "b.yaml", BRAND.replace("metadata: {name: acme, namespace: team}", metadata))
+    problems = [(p.severity, p.field) for p in validate_paths([path]).problems]
+    assert problems == [("warning", "metadata.annotations[qxo.dev/paused]"),
+                        ("error", "metadata.annotations[qxo.dev/external-id]")]
+
+
+def test_validate_object_checks_one_body_for_the_operator(example_documents):
+    from qxo.api.validation import validate_object
+
+    body = example_documents[("ExtensionInstall", "brandwatch")]
+    assert validate_object(body)[0] == []
+    assert validate_object(body)[1].spec.terms_accepted
+    problems, obj = validate_object({**body, "spec": {**body["spec"], "termsAccepted": False}})
+    assert [p.field for p in problems] == ["spec.termsAccepted"]
+    problems, obj = validate_object({**body, "spec": {**body["spec"], "domains": ["http://x.example"]}})
+    assert obj is None
+    assert {p.field for p in problems} == {"spec.domains[0]"}
+
+
+def test_duplicate_keys_are_refused_with_their_line(tmp_path):
+    path = write(tmp_path, "dup.yaml", BRAND + "  datacenter: iad1\n")
+    [problem] = validate_paths([path]).problems
+    assert "line 8" in problem.message
+    assert "duplicate key 'datacenter'" in problem.message

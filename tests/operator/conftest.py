@@ -30,8 +30,10 @@ PLURALS = {"QualtricsBrand": "qualtricsbrands", "ExtensionInstall": "extensionin
            "SalesforceLink": "salesforcelinks"}
 
 
-def example_documents(brand_url: str, token: str, *, salesforce: bool = False) -> list[dict[str, Any]]:
-    """examples/ as the sandboxes need them: the brand at the sandbox's URL with a real sandbox token."""
+def example_documents(brand_url: str, token: str, *, salesforce: dict[str, Any] | None = None
+                      ) -> list[dict[str, Any]]:
+    """examples/ as the sandboxes need them: the brand at the sandbox's URL with a real sandbox token;
+    with `salesforce` (the Salesforce sandbox's credentials plus `ca_pem`), the links too."""
     documents = []
     for path in sorted((ROOT / "examples").glob("*.yaml")):
         if path.name.startswith("40-") and not salesforce:
@@ -44,8 +46,24 @@ def example_documents(brand_url: str, token: str, *, salesforce: bool = False) -
                 document["spec"]["baseURL"] = brand_url
             if document["kind"] == "Secret" and document["metadata"]["name"] == "acme-api-token":
                 document["stringData"] = {"token": token}
+            if salesforce is not None:
+                _point_at_salesforce_sandbox(document, salesforce)
             documents.append(document)
+    if salesforce is not None:
+        documents.insert(1, {"apiVersion": "v1", "kind": "ConfigMap",
+                             "metadata": {"name": "salesforce-sandbox-ca", "namespace": NAMESPACE},
+                             "data": {"ca.crt": salesforce["ca_pem"]}})
     return documents
+
+
+def _point_at_salesforce_sandbox(document: dict[str, Any], salesforce: dict[str, Any]) -> None:
+    if document["kind"] == "SalesforceLink":
+        document["spec"]["loginURL"] = salesforce["login_url"]
+        document["spec"]["caBundleRef"] = {"kind": "ConfigMap", "name": "salesforce-sandbox-ca", "key": "ca.crt"}
+    elif document["kind"] == "Secret" and document["metadata"]["name"] == "salesforce-connected-app":
+        document["stringData"] = {"client_id": salesforce["client_id"], "client_secret": salesforce["client_secret"]}
+    elif document["kind"] == "Secret" and document["metadata"]["name"].startswith("salesforce-"):
+        document["stringData"] = {"refresh_token": salesforce["refresh_token"]}
 
 
 class World:

@@ -59,7 +59,7 @@ class AppliedSecret(ObservedModel):
 
 
 class ExtensionAccountStatus(StatusBase):
-    """Observed account."""
+    """Observed state of the account, written by the operator."""
 
     external_id: str | None = None
     """Id of the account in the brand."""

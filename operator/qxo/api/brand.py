@@ -130,7 +130,7 @@ class ObservationCounts(ObservedModel):
 
 
 class QualtricsBrandStatus(StatusBase):
-    """Observed state of the brand connection."""
+    """Observed state of the brand connection, written by the operator."""
 
     identity: BrandIdentity | None = None
     """Who qxo authenticated as."""

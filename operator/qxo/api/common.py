@@ -42,7 +42,16 @@ DnsName = Annotated[str, StringConstraints(min_length=1, max_length=253, pattern
 SecretKey = Annotated[str, StringConstraints(min_length=1, max_length=253, pattern=SECRET_KEY)]
 Username = Annotated[str, StringConstraints(min_length=1, max_length=254, pattern=USERNAME)]
 GroupName = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=DISPLAY_TEXT)]
-ServiceURL = Annotated[str, StringConstraints(max_length=2048, pattern=SERVICE_URL)]
+# The pattern is the authority; the CEL rules only say in words what a failed pattern means.
+ServiceURL = Annotated[
+    str,
+    StringConstraints(max_length=2048, pattern=SERVICE_URL),
+    Field(json_schema_extra={"x-kubernetes-validations": [
+        {"rule": "self.startsWith('https://') || self.matches('^http://(127[.]0[.]0[.]1|localhost|.::1.)([:/]|$)')",
+         "message": "must use https:// (http:// only for loopback hosts: 127.0.0.1, localhost, [::1])"},
+        {"rule": "!self.matches('[?#@ ]')", "message": "must not contain a query, fragment, userinfo or spaces"},
+    ]}),
+]
 
 
 def duration(minimum: str) -> Any:
@@ -50,8 +59,9 @@ def duration(minimum: str) -> Any:
     return Annotated[
         str,
         StringConstraints(min_length=2, max_length=16, pattern=DURATION),
+        # Guarded by the pattern, so a malformed value gets the pattern's error, not a CEL evaluation error.
         Field(json_schema_extra={"x-kubernetes-validations": [{
-            "rule": f"duration(self) >= duration('{minimum}')",
+            "rule": f"!self.matches('{DURATION}') || duration(self) >= duration('{minimum}')",
             "message": f"must be at least {minimum}",
         }]}),
     ]

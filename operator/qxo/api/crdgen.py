@@ -20,6 +20,10 @@ from qxo.api.common import GROUP, VERSION, Resource
 KINDS: tuple[type[Resource], ...] = tuple(API_KINDS.values())
 BY_KIND: dict[str, type[Resource]] = {kind.KIND: kind for kind in KINDS}
 CATEGORY = "qualtrics"
+ANNOTATIONS = (
+    " Annotations: qxo.dev/paused: \"true\" leaves the object alone; qxo.dev/external-id: <id> adopts that"
+    " existing remote object."
+)
 
 _DROPPED = {"title", "$defs", "additionalProperties"}
 # Key order in the generated files, so a reviewer reads a field's meaning before its constraints.
@@ -113,15 +117,14 @@ def build_crd(kind: type[Resource]) -> dict[str, Any]:
     ]
     columns.append({"name": "AGE", "type": "date", "jsonPath": ".metadata.creationTimestamp"})
     root = {
-        "description": " ".join((kind.__doc__ or "").split()),
+        "description": " ".join((kind.__doc__ or "").split()) + ANNOTATIONS,
         "type": "object",
         "required": ["spec"],
         "properties": {
             "apiVersion": {"type": "string", "description": "APIVersion of this object: qxo.dev/v1alpha1."},
             "kind": {"type": "string", "description": f"Kind of this object: {kind.KIND}."},
-            "metadata": {"type": "object", "description": "Standard object metadata. Annotations qxo reads: "
-                         "qxo.dev/paused: \"true\" (leave the object alone) and qxo.dev/external-id "
-                         "(adopt that existing remote object)."},
+            # The API server forbids anything but `type` on the root metadata (even a description).
+            "metadata": {"type": "object"},
             "spec": spec,
             "status": status,
         },

@@ -115,8 +115,24 @@ def load_file(path: Path) -> tuple[list[Document], list[Problem]]:
     return documents, []
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys, as kubectl does, instead of silently keeping the last one."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, list | dict):
+                continue
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping", node.start_mark, f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def _documents(text: str) -> Iterator[tuple[int, Any]]:
-    loader = yaml.SafeLoader(text)
+    loader = _StrictLoader(text)
     try:
         while loader.check_node():
             node = loader.get_node()

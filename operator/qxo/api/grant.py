@@ -78,7 +78,7 @@ class AccountGrantSpec(SpecBase):
 
 
 class AccountGrantStatus(StatusBase):
-    """Observed access list."""
+    """Observed access list of the account, written by the operator."""
 
     all_users: bool | None = None
     """Whether every user has User access."""

@@ -28,7 +28,22 @@ DOMAIN = (
     r"^https://(\*\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+([a-z]{2,63}|xn--[a-z0-9-]{1,59})"
     r"(:([1-9][0-9]{0,4}|\*))?$"
 )
-Domain = Annotated[str, StringConstraints(min_length=12, max_length=260, pattern=DOMAIN)]
+# The pattern is the authority; the CEL rules say in words which part of a domain is wrong.
+Domain = Annotated[
+    str,
+    StringConstraints(min_length=12, max_length=260, pattern=DOMAIN),
+    Field(json_schema_extra=cel(
+        ("self.startsWith('https://')", "must start with https:// (other schemes are refused)"),
+        ("!self.matches('[^ -~]')", "must be ASCII: write internationalized hosts in punycode (xn--); "
+                                    "look-alike characters are refused"),
+        ("!self.contains(' ')", "must not contain spaces"),
+        ("!self.matches('^[a-z]+://[^/]*[/?#@]')", "must be only https://host[:port]: no path, query, fragment, "
+                                                   "userinfo or trailing slash"),
+        ("!self.matches('[A-Z]')", "must be lowercase"),
+        ("self.matches('^[^*]*://([*][.])?[^*]*(:[*])?$')",
+         "* is allowed only as the whole leftmost label (https://*.example.com) or the whole port (:*)"),
+    )),
+]
 
 
 class Enablement(ApiModel):
@@ -82,7 +97,7 @@ class EnablementSummary(ObservedModel):
 
 
 class ExtensionInstallStatus(StatusBase):
-    """Observed installation."""
+    """Observed state of the installation, written by the operator."""
 
     external_id: str | None = None
     """Id of the installation in the brand."""

@@ -123,16 +123,16 @@ class Requirements(ApiModel):
     objects: list[ObjectRequirement] = Field(
         default_factory=list, max_length=100,
         json_schema_extra={"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"]})
-    """Object permissions."""
+    """Objects and the permissions the linked user needs on each; one entry per object."""
     fields: list[FieldRequirement] = Field(
         default_factory=list, max_length=500,
         json_schema_extra={"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["object", "field"]})
-    """Field permissions."""
+    """Fields and the access the linked user needs on each; one entry per object and field."""
     record_types: list[RecordTypeRequirement] = Field(
         default_factory=list, max_length=100,
         json_schema_extra={"x-kubernetes-list-type": "map",
                            "x-kubernetes-list-map-keys": ["object", "developerName"]})
-    """Record types."""
+    """Record types the linked user must be able to use; one entry per object and developer name."""
 
 
 class SalesforceLinkSpec(SpecBase):
@@ -186,7 +186,7 @@ class PreflightCheck(ObservedModel):
 
 
 class SalesforceLinkStatus(StatusBase):
-    """Observed link."""
+    """Observed state of the link, written by the operator."""
 
     external_id: str | None = None
     """Id of the Salesforce connection in the brand."""

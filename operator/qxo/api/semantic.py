@@ -12,14 +12,15 @@ import binascii
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 from qxo.api.account import ExtensionAccount
 from qxo.api.brand import QualtricsBrand
 from qxo.api.catalog import BY_ID
-from qxo.api.common import CABundleRef, Resource
+from qxo.api.common import EXTERNAL_ID_ANNOTATION, PAUSED_ANNOTATION, CABundleRef, Resource
 from qxo.api.documents import Document, Problem
 from qxo.api.grant import AccountGrant
-from qxo.api.install import ExtensionInstall
+from qxo.api.install import ExtensionInstall, ExtensionInstallSpec
 from qxo.api.salesforce import SalesforceLink
 
 MAX_LINKS_PER_OWNER = 5
@@ -58,16 +59,21 @@ class KeyedStore:
         return cls(keys)
 
 
-def semantic_problems(parsed: list[Parsed], others: list[Document]) -> list[Problem]:
-    """Every semantic problem of the set, in document order per check."""
-    store = KeyedStore.of(others)
+def semantic_problems(parsed: list[Parsed], others: list[Document], *, across: bool = True) -> list[Problem]:
+    """Every semantic problem of the set, in document order per check; `across=False` keeps to single objects."""
     problems: list[Problem] = []
-    problems += secret_data_problems(others)
-    problems += duplicate_name_problems(parsed)
     for item in parsed:
+        problems += annotation_problems(item)
         problems += catalog_problems(item)
         problems += case_duplicate_problems(item)
-        problems += reference_problems(item, parsed)
+    if not across:
+        return problems
+    store = KeyedStore.of(others)
+    problems += secret_data_problems(others)
+    problems += duplicate_name_problems(parsed)
+    present = {(item.obj.kind, item.namespace, item.obj.metadata.name) for item in parsed}
+    for item in parsed:
+        problems += reference_problems(item, present)
         problems += secret_key_problems(item, store)
     problems += natural_key_problems(parsed)
     problems += salesforce_owner_problems(parsed)
@@ -86,8 +92,47 @@ def secret_data_problems(others: list[Document]) -> Iterator[Problem]:
                 yield doc.problem(f"data.{key}", "not valid base64 (use stringData for plain text)")
 
 
+def annotation_problems(item: Parsed) -> Iterator[Problem]:
+    """qxo's annotations with values that would silently do nothing."""
+    annotations = item.obj.metadata.annotations
+    paused = annotations.get(PAUSED_ANNOTATION)
+    if paused is not None and paused.lower() not in ("true", "false"):
+        yield item.doc.problem(f"metadata.annotations[{PAUSED_ANNOTATION}]",
+                               f"{paused!r} does not pause the object: only \"true\" does", "warning")
+    external_id = annotations.get(EXTERNAL_ID_ANNOTATION)
+    if external_id is not None and not external_id.strip():
+        yield item.doc.problem(f"metadata.annotations[{EXTERNAL_ID_ANNOTATION}]",
+                               "an empty external id adopts nothing: remove the annotation or name the remote id")
+
+
+class CatalogFacts(Protocol):
+    """What the install rules need to know about a catalog entry (the snapshot's or the live catalog's)."""
+
+    name: str
+    publisher: str
+    preview: bool
+    domains_editable: bool
+
+    @property
+    def first_party(self) -> bool: ...
+
+
+def install_catalog_findings(spec: ExtensionInstallSpec, entry: CatalogFacts) -> list[tuple[str, str]]:
+    """(field, message) for each catalog rule the install breaks; the operator runs it against the live catalog."""
+    findings = []
+    if not entry.first_party and not spec.terms_accepted:
+        findings.append(("spec.termsAccepted", f"{entry.name} is a third-party extension by {entry.publisher}: "
+                                               "set termsAccepted: true to accept its privacy policy and terms of use"))
+    if entry.preview and not spec.preview_opt_in:
+        findings.append(("spec.previewOptIn", f"{entry.name} is marked Preview (not certified by Qualtrics): "
+                                              "set previewOptIn: true to install it"))
+    if spec.domains is not None and not entry.domains_editable:
+        findings.append(("spec.domains", f"{entry.name} does not allow domain edits: leave domains out"))
+    return findings
+
+
 def catalog_problems(item: Parsed) -> Iterator[Problem]:
-    """Terms, Preview opt-in and domain edits against the catalog snapshot."""
+    """Terms, Preview opt-in and domain edits against the catalog snapshot; an unknown id only warns."""
     if not isinstance(item.obj, ExtensionInstall):
         return
     spec = item.obj.spec
@@ -97,15 +142,8 @@ def catalog_problems(item: Parsed) -> Iterator[Problem]:
                                                    "the brand's licence decides whether it can be installed",
                                "warning")
         return
-    if not entry.first_party and not spec.terms_accepted:
-        yield item.doc.problem("spec.termsAccepted", f"{entry.name} is a third-party extension by {entry.publisher}:"
-                                                     " set termsAccepted: true to accept its privacy policy and "
-                                                     "terms of use")
-    if entry.preview and not spec.preview_opt_in:
-        yield item.doc.problem("spec.previewOptIn", f"{entry.name} is marked Preview (not certified by Qualtrics):"
-                                                    " set previewOptIn: true to install it")
-    if spec.domains is not None and not entry.domains_editable:
-        yield item.doc.problem("spec.domains", f"{entry.name} does not allow domain edits: leave domains out")
+    for path, message in install_catalog_findings(spec, entry):
+        yield item.doc.problem(path, message)
 
 
 def case_duplicate_problems(item: Parsed) -> Iterator[Problem]:
@@ -145,14 +183,13 @@ _REFS: dict[type[Resource], tuple[str, str, str]] = {
 }
 
 
-def reference_problems(item: Parsed, parsed: list[Parsed]) -> Iterator[Problem]:
+def reference_problems(item: Parsed, present: set[tuple[str, str, str]]) -> Iterator[Problem]:
     """A ref to an object not in the set is a warning: it may be committed elsewhere."""
     attribute, path, kind = _REFS[type(item.obj)]
     if not attribute:
         return
     name = getattr(item.obj.spec, attribute).name
-    if not any(other.obj.kind == kind and other.namespace == item.namespace and other.obj.metadata.name == name
-               for other in parsed):
+    if (kind, item.namespace, name) not in present:
         where = f" in namespace {item.namespace}" if item.namespace else ""
         yield item.doc.problem(path, f"{kind} {name!r} is not among these manifests; it must exist{where}",
                                "warning")

@@ -1,14 +1,13 @@
-"""Offline validation of qxo manifests: the API server's checks (schema, CEL, metadata), then qxo's semantics.
+"""Offline validation of qxo manifests: the API server's checks (metadata, schema, CEL), then qxo's semantics.
 
-`validate_paths(paths)` is what `qxo validate` runs; `admit_object(body)` is the schema
-layer for one object, usable by the operator to refuse an invalid spec before any brand write.
+`validate_paths(paths)` is what `qxo validate` runs; `admit_object(document)` is the schema
+layer (metadata, schema, CEL) for one object, usable by the operator to refuse an invalid spec before any brand write.
 The CRDs used are built from the models in-process, so they are the ones shipped in crds/.
 """
 
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,8 +24,8 @@ from qxo.api.semantic import Parsed, semantic_problems
 if TYPE_CHECKING:
     from qxo.admission import Admitter
 
-DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+# The path the API server prints for a cause that belongs to no field.
+NO_FIELD = "<nil>"
 
 
 @dataclass
@@ -56,41 +55,18 @@ def is_qxo(document: Document) -> bool:
     return document.api_version.split("/")[0] == GROUP
 
 
-def metadata_problems(document: Document) -> list[Problem]:
-    """What the API server itself refuses in metadata: names, namespaces, non-string annotations."""
-    problems = []
-    metadata = document.body.get("metadata")
-    if not isinstance(metadata, dict):
-        return [document.problem("metadata", "Required value: metadata with a name is required")]
-    name = metadata.get("name")
-    if not isinstance(name, str) or not name:
-        problems.append(document.problem("metadata.name", "Required value: name is required"))
-    elif len(name) > 253 or not DNS_SUBDOMAIN.match(name):
-        problems.append(document.problem("metadata.name", f"Invalid value: {name!r}: a lowercase RFC 1123 subdomain "
-                                                          "must consist of a-z, 0-9, '-' and '.' (at most 253)"))
-    namespace = metadata.get("namespace")
-    if namespace is not None and (not isinstance(namespace, str) or len(namespace) > 63
-                                  or not DNS_LABEL.match(namespace)):
-        problems.append(document.problem("metadata.namespace", f"Invalid value: {namespace!r}: a namespace is "
-                                                               "a lowercase RFC 1123 label (at most 63)"))
-    for section in ("labels", "annotations"):
-        values = metadata.get(section)
-        if values is None:
-            continue
-        if not isinstance(values, dict):
-            problems.append(document.problem(f"metadata.{section}", "Invalid value: must be a map of strings"))
-            continue
-        for key, value in values.items():
-            if not isinstance(value, str):
-                problems.append(document.problem(f"metadata.{section}.{key}", "Invalid value: must be a string "
-                                                                              "(quote it, e.g. \"true\")"))
-    return problems
-
-
 def _cause_message(cause: Any) -> str:
     shown = cause.display()
     prefix = f"{cause.field}: "
     return shown[len(prefix):] if shown.startswith(prefix) else shown
+
+
+def _cause_problem(document: Document, cause: Any) -> Problem:
+    if cause.field in (NO_FIELD, ""):
+        # "some validation rules were not checked": the object is refused already; this only says why
+        # fixing the other errors may reveal more.
+        return document.problem("", _cause_message(cause), "warning")
+    return document.problem(cause.field, _cause_message(cause))
 
 
 def _pydantic_path(location: tuple[Any, ...]) -> str:
@@ -109,13 +85,8 @@ def admit_object(document: Document) -> tuple[list[Problem], Resource | None]:
     if document.kind not in KINDS:
         return [document.problem("kind", f"Unsupported value: {document.kind!r}: supported kinds: "
                                          f"{', '.join(KINDS)}")], None
-    problems = metadata_problems(document)
     result = admitter(document.kind).admit(document.body, old=None)
-    reported = {problem.field for problem in problems}
-    for cause in result.causes:
-        if cause.field in reported and cause.field.startswith("metadata."):
-            continue
-        problems.append(document.problem(cause.field, _cause_message(cause)))
+    problems = [_cause_problem(document, cause) for cause in result.causes]
     for path in result.pruned:
         problems.append(document.problem(path, f"unknown field {path.rsplit('.', 1)[-1]!r}"))
     if problems:
@@ -126,6 +97,19 @@ def admit_object(document: Document) -> tuple[list[Problem], Resource | None]:
         # Admission and the models are generated from one source, so this means a bug in qxo;
         # still a problem at a field, never a crash.
         return [document.problem(_pydantic_path(e["loc"]), e["msg"]) for e in error.errors()], None
+
+
+def validate_object(body: dict[str, Any]) -> tuple[list[Problem], Resource | None]:
+    """The schema layer for one body (e.g. the operator's, before any brand write), plus its own semantic checks.
+
+    Rules across objects (refs, one grant per account, links per owner) need the whole set and
+    are left to the caller, which knows the live state.
+    """
+    document = Document("", 0, body)
+    problems, obj = admit_object(document)
+    if obj is None:
+        return problems, None
+    return semantic_problems([Parsed(document, obj)], [], across=False), obj
 
 
 def validate_documents(documents: Iterable[Document]) -> list[Problem]:

@@ -13,7 +13,7 @@ import kopf
 
 from qxo import API_GROUP, API_VERSION
 from qxo.reconcile.conditions import State
-from qxo.reconcile.keys import ACCOUNT, BRAND, GRANT, INSTALL, ObjectKey
+from qxo.reconcile.keys import ACCOUNT, BRAND, GRANT, INSTALL, LINK, ObjectKey
 from qxo.reconcile.outcome import Outcome
 from qxo.reconcile.status import previous_verdict, status_patch
 
@@ -22,6 +22,7 @@ PLURALS = {
     INSTALL: "extensioninstalls",
     ACCOUNT: "extensionaccounts",
     GRANT: "accountgrants",
+    LINK: "salesforcelinks",
 }
 
 

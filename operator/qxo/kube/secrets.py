@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -29,6 +30,9 @@ class SecretSource(Protocol):
     async def secret(self, namespace: str, name: str) -> SecretData | None: ...
 
     async def config_map(self, namespace: str, name: str) -> dict[str, str] | None: ...
+
+    async def write_secret(self, namespace: str, name: str, values: dict[str, str],
+                           owner: Mapping[str, Any] | None = None) -> None: ...
 
 
 class KubeSecrets:
@@ -55,3 +59,22 @@ class KubeSecrets:
                 return None
             raise
         return dict(config_map.data or {})
+
+    async def write_secret(self, namespace: str, name: str, values: dict[str, str],
+                           owner: Mapping[str, Any] | None = None) -> None:
+        """Create or update a Secret qxo owns (garbage-collected with `owner`, the object it serves)."""
+        data = {key: base64.b64encode(value.encode()).decode() for key, value in values.items()}
+        metadata: dict[str, Any] = {"name": name, "namespace": namespace,
+                                    "labels": {"app.kubernetes.io/managed-by": "qxo"}}
+        if owner is not None:
+            owner_meta = owner.get("metadata") or {}
+            metadata["ownerReferences"] = [{
+                "apiVersion": owner.get("apiVersion"), "kind": owner.get("kind"), "name": owner_meta.get("name"),
+                "uid": owner_meta.get("uid"), "controller": True, "blockOwnerDeletion": False}]
+        body = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "metadata": metadata, "data": data}
+        try:
+            await asyncio.to_thread(self._core.create_namespaced_secret, namespace, body)
+        except ApiException as error:
+            if error.status != 409:
+                raise
+            await asyncio.to_thread(self._core.patch_namespaced_secret, name, namespace, {"data": data})

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from qxo.api.brand import CredentialsType, QualtricsBrandSpec
 from qxo.qualtrics import BrandClient, BrandConfig, errors
+from qxo.reconcile.cafiles import ca_file
 from qxo.reconcile.keys import ObjectKey
 from qxo.reconcile.outcome import Refused, Waiting
 from qxo.reconcile.session import BrandSession, BrandState
@@ -63,26 +64,26 @@ async def _config(rt: Runtime, key: ObjectKey, spec: QualtricsBrandSpec) -> tupl
         versions.append(version)
     ca_bundle = None
     if spec.ca_bundle_ref is not None:
-        ca_bundle = await _ca_bundle(rt, key, spec)
+        ca_bundle = await ca_bundle_pem(rt, key.namespace, spec.ca_bundle_ref)
     config = BrandConfig(
         base_url=str(spec.base_url) if spec.base_url else None,
         datacenter=spec.datacenter,
         brand_id=spec.brand_id,
         requests_per_minute=spec.rate_limit.requests_per_minute,
-        ca_bundle=ca_bundle,
+        ca_bundle=ca_file(ca_bundle) if ca_bundle else None,
         **secrets,
     )
     fingerprint = (spec.model_dump_json(), tuple(versions), ca_bundle)
     return config, fingerprint
 
 
-async def _ca_bundle(rt: Runtime, key: ObjectKey, spec: QualtricsBrandSpec) -> str:
-    ref = spec.ca_bundle_ref
+async def ca_bundle_pem(rt: Runtime, namespace: str, ref: Any) -> str:
+    """The PEM text a caBundleRef names, from a ConfigMap or a Secret."""
     if str(ref.kind) == "Secret":
-        secret = await rt.secrets.secret(key.namespace, ref.name)
+        secret = await rt.secrets.secret(namespace, ref.name)
         data = secret.values if secret else None
     else:
-        data = await rt.secrets.config_map(key.namespace, ref.name)
+        data = await rt.secrets.config_map(namespace, ref.name)
     if data is None:
         raise Waiting("WaitingForCABundle", f"spec.caBundleRef: {ref.kind} {ref.name} does not exist yet")
     if not data.get(ref.key):

@@ -16,13 +16,26 @@ from qxo.api.brand import QualtricsBrandSpec
 from qxo.api.common import DeletionPolicy, ManagementPolicy
 from qxo.api.grant import AccountGrantSpec
 from qxo.api.install import ExtensionInstallSpec
+from qxo.api.salesforce import SalesforceLinkSpec
+from qxo.qualtrics import errors
 from qxo.qualtrics.models import Access
 from qxo.reconcile import account as accounts
 from qxo.reconcile import brand as brands
 from qxo.reconcile import grant as grants
 from qxo.reconcile import install as installs
-from qxo.reconcile.conditions import State, Verdict
-from qxo.reconcile.keys import ACCOUNT, BRAND, GRANT, INSTALL, ObjectKey, external_id, is_paused, refresh_requested
+from qxo.reconcile import link as links
+from qxo.reconcile.conditions import Condition, State, Verdict
+from qxo.reconcile.keys import (
+    ACCOUNT,
+    BRAND,
+    GRANT,
+    INSTALL,
+    LINK,
+    ObjectKey,
+    external_id,
+    is_paused,
+    refresh_requested,
+)
 from qxo.reconcile.outcome import Outcome, Refused, Waiting
 from qxo.reconcile.session import BrandSession
 
@@ -282,10 +295,93 @@ async def finalize_grant(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) -
     return await carry_out(body, spec.management_policy, actions, lambda a: grants.apply(session, a))
 
 
+# -- SalesforceLink -------------------------------------------------------------------------------
+
+async def _owner_id(session: BrandSession, owner: str) -> str:
+    ids = await session.resolve_users([owner])
+    if owner not in ids:
+        raise Refused("UnknownUser", f"spec.owner: the brand has no user {owner!r}")
+    return ids[owner]
+
+
+async def converge_link(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) -> Outcome:
+    spec = SalesforceLinkSpec.model_validate(body.get("spec") or {})
+    session = rt.session_for(key.sibling(BRAND, spec.brand_ref.name))
+    owner_id = await _owner_id(session, spec.owner)
+    try:
+        link, token, status = await links.authenticate_and_check(rt, key, body, spec)
+    except links.LinkRefused as refused:
+        return links.refusal_outcome(refused)
+    except links.LinkRetry as busy:
+        return Outcome.retrying(busy.reason, busy.message)
+    authenticated = Condition("Authenticated", "True", "TokenRefreshed", f"access token valid until "
+                                                                         f"{status['tokenExpiresAt']}")
+    failed = [check for check in link.checks if check.result != "Passed"]
+    if failed:
+        message = "; ".join(f"{check.name} {check.result}: {check.message}" for check in failed)
+        return Outcome.refused("PreflightFailed", message, status=status, extra_conditions=[
+            authenticated, Condition("PreflightPassed", "False", "PreflightFailed", message)])
+    state = await session.observe()
+    known = _status(body).get("externalId")
+    recorded = state.connections.get(known) if known else None
+    existing = recorded if recorded is not None and recorded.user_id == owner_id else next(
+        (c for c in state.connections.values() if c.user_id == owner_id and c.name == key.name), None)
+    previous = recorded if recorded is not None and recorded.user_id != owner_id else None
+    applied = link.fingerprint[1:3]
+    credentials_changed = existing is not None and rt.link_credentials.get(key) != applied
+    actions = links.plan_connection(
+        name=key.name, owner=spec.owner, owner_id=owner_id, environment=str(spec.environment),
+        instance_url=token.instance_url, org_id=token.organization_id, existing=existing, previous=previous,
+        credentials=link.credentials, credentials_changed=credentials_changed,
+        request_id=accounts.create_request_id((body.get("metadata") or {}).get("uid", ""), f"{owner_id}/{known}"),
+        delete_previous=spec.deletion_policy is DeletionPolicy.DELETE)
+    result: dict[str, Any] = {"connection": existing}
+
+    async def apply_one(action: Any) -> None:
+        done = await links.apply_connection(session, action)
+        if not isinstance(action, links.DeleteConnection):
+            result["connection"] = done
+
+    try:
+        outcome = await carry_out(body, spec.management_policy, actions, apply_one)
+    except errors.Conflict as conflict:
+        if conflict.error_code == "SALESFORCE_CONNECTION_LIMIT":
+            raise Refused("TooManyLinks", f"spec.owner: {spec.owner} already has the most Salesforce links a "
+                                          "Qualtrics user may have (5)") from None
+        raise
+    if outcome.state is State.READY:
+        rt.link_credentials[key] = applied
+    if result["connection"] is not None:
+        status["externalId"] = result["connection"].id
+    outcome.status = status
+    outcome.extra_conditions = [authenticated, Condition("PreflightPassed", "True", "AllChecksPassed",
+                                                         f"{len(link.checks)} checks passed")]
+    return outcome
+
+
+async def finalize_link(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) -> Outcome:
+    spec = SalesforceLinkSpec.model_validate(body.get("spec") or {})
+    link = rt.links.pop(key, None)
+    if link is not None:
+        link.close()
+    rt.link_credentials.pop(key, None)
+    known = _status(body).get("externalId")
+    if spec.deletion_policy is DeletionPolicy.ORPHAN or not known \
+            or spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
+        return Outcome.ready("connection left in the brand" if known else "nothing was registered")
+    session = rt.session_for(key.sibling(BRAND, spec.brand_ref.name))
+    state = await session.observe()
+    connection = state.connections.get(known)
+    actions = () if connection is None else (links.DeleteConnection(connection.user_id, connection.id),)
+    return await carry_out(body, spec.management_policy, actions, lambda a: links.apply_connection(session, a))
+
+
 # -- dispatch -------------------------------------------------------------------------------------
 
-_CONVERGE = {BRAND: converge_brand, INSTALL: converge_install, ACCOUNT: converge_account, GRANT: converge_grant}
-_FINALIZE = {BRAND: finalize_brand, INSTALL: finalize_install, ACCOUNT: finalize_account, GRANT: finalize_grant}
+_CONVERGE = {BRAND: converge_brand, INSTALL: converge_install, ACCOUNT: converge_account, GRANT: converge_grant,
+             LINK: converge_link}
+_FINALIZE = {BRAND: finalize_brand, INSTALL: finalize_install, ACCOUNT: finalize_account, GRANT: finalize_grant,
+             LINK: finalize_link}
 
 
 async def converge(rt: Runtime, kind: str, key: ObjectKey, body: Mapping[str, Any]) -> Outcome:

@@ -15,9 +15,10 @@ import pydantic
 from qxo.kube.secrets import SecretSource
 from qxo.qualtrics import errors
 from qxo.reconcile import kinds
+from qxo.reconcile import link as links
 from qxo.reconcile.conditions import State
 from qxo.reconcile.index import ObjectIndex
-from qxo.reconcile.keys import BRAND, SECRET, ObjectKey, external_id, generation, is_paused, refresh_requested
+from qxo.reconcile.keys import BRAND, LINK, SECRET, ObjectKey, external_id, generation, is_paused, refresh_requested
 from qxo.reconcile.outcome import Outcome, Refused, Waiting
 from qxo.reconcile.session import BrandSession
 from qxo.reconcile.wakeups import Wakeups
@@ -44,6 +45,8 @@ class Runtime:
         self._reconciled: dict[ObjectKey, tuple] = {}
         self._seen: dict[ObjectKey, tuple] = {}
         self._secret_versions: dict[ObjectKey, str] = {}
+        self.links: dict[ObjectKey, Any] = {}                      # SalesforceLink -> its LinkSession
+        self.link_credentials: dict[ObjectKey, tuple] = {}         # Secret versions pushed to the brand
 
     # -- what the watch streams tell us -----------------------------------------------------------
 
@@ -102,11 +105,17 @@ class Runtime:
         self.wakeups.wake_all(self.index.dependents_transitive(brand_key))
 
     def resync_seconds(self, key: ObjectKey) -> float:
+        if key.kind == LINK:
+            body = self.index.body(key) or {}
+            return links.next_check_in(self, key, (body.get("spec") or {}).get("refreshInterval") or "1h")
         brand_key = kinds.brand_of(self, key)
         body = self.index.body(brand_key) if brand_key else None
         return kinds.resync_seconds(body) if body else DEFAULT_RESYNC_SECONDS
 
     async def close(self) -> None:
+        for link in self.links.values():
+            link.close()
+        self.links.clear()
         for key in list(self.sessions):
             await self.replace_session(key, None)
 

@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from qxo.qualtrics import BrandClient
-from qxo.qualtrics.models import Account, BrandSnapshot, Extension, Identity
+from qxo.qualtrics.models import Account, BrandSnapshot, Extension, Identity, SalesforceConnection
 
 
 @dataclass
 class BrandState:
     extensions: dict[str, Extension] = field(default_factory=dict)
     accounts: dict[str, Account] = field(default_factory=dict)
+    connections: dict[str, SalesforceConnection] = field(default_factory=dict)
     pages: int = 0
 
     @classmethod
@@ -28,6 +29,7 @@ class BrandState:
         return cls(
             extensions={extension.id: extension for extension in snapshot.extensions},
             accounts={account.id: account for account in snapshot.accounts},
+            connections={connection.id: connection for connection in snapshot.salesforce_connections},
             pages=snapshot.requests,
         )
 
@@ -58,7 +60,7 @@ class BrandSession:
         async with self._lock:
             age = None if self.observed_at is None else time.monotonic() - self.observed_at
             if self._stale or age is None or (max_age is not None and age >= max_age):
-                snapshot = await self.client.observe(salesforce=False)
+                snapshot = await self.client.observe(salesforce=True)
                 self.state = BrandState.of(snapshot)
                 self.observed_at = time.monotonic()
                 self.observed_time = datetime.now(UTC)

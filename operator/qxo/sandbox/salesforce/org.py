@@ -20,7 +20,7 @@ def _objects(**grants: str) -> dict:
 
 
 def default_org() -> dict:
-    """An org whose integration user passes every preflight check for the seed requirements."""
+    """An org whose integration user passes every preflight check for the seed requirements and examples/."""
     return {
         "organizationId": "00D5g000004AcmeEAC",
         "organizationName": "Acme",
@@ -38,6 +38,8 @@ def default_org() -> dict:
                 "loginIpRanges": [
                     {"start": "162.247.216.0", "end": "162.247.219.255"},
                     {"start": "139.60.152.0", "end": "139.60.155.255"},
+                    # The regional range examples/ declares in additionalLoginIPRanges.
+                    {"start": "203.0.113.0", "end": "203.0.113.255"},
                 ],
             },
         },
@@ -55,11 +57,14 @@ def default_org() -> dict:
                 "label": "Qualtrics Integration",
                 "userPermissions": {},
                 "objectPermissions": _objects(
-                    Contact="Read Create Edit ViewAllRecords ModifyAllRecords", Case="Read Create Edit"
+                    Contact="Read Create Edit ViewAllRecords ModifyAllRecords", Case="Read Create Edit",
+                    Account="Read ViewAllRecords",
                 ),
                 "fieldPermissions": {
                     "Contact.Email": {"Read": True, "Edit": True},
+                    "Contact.Survey_Score__c": {"Read": True, "Edit": True},
                     "Case.Subject": {"Read": True, "Edit": True},
+                    "Account.Name": {"Read": True, "Edit": False},
                 },
             },
             "Qualtrics_Preflight": {

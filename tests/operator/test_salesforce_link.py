@@ -1,0 +1,67 @@
+"""SalesforceLink with the operator in the loop: token refresh, preflight, the owner's connection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import example_documents
+from qxo.sandbox.salesforce import SalesforceSandbox
+
+pytestmark = pytest.mark.slow
+
+LINKS = ("ana-lima-production", "ben-okafor-sandbox")
+
+
+@pytest.fixture
+def salesforce():
+    with SalesforceSandbox.run_in_thread() as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def documents(world, salesforce):
+    credentials = {**salesforce.credentials, "ca_pem": Path(salesforce.ca_path).read_text()}
+    return example_documents(world.brand.base_url, world.brand_token(), salesforce=credentials)
+
+
+def test_example_links_become_ready_and_register_the_owners_connections(world, salesforce, documents):
+    world.apply(documents)
+    for name in LINKS:
+        world.wait_condition("SalesforceLink", name, timeout=90)
+    status = world.get("SalesforceLink", "ana-lima-production")["status"]
+    assert {c["type"]: c["status"] for c in status["conditions"]}["PreflightPassed"] == "True"
+    assert all(check["result"] == "Passed" for check in status["checks"])
+    assert status["externalId"]
+    token = world.core.read_namespaced_secret(status["tokenSecretName"], "qxo-demo")
+    assert set(token.data) == {"access_token", "instance_url", "expires_at"}
+    connections = world.brand_call("GET", "/brands/{brandId}/salesforce-connections?pageSize=100")["elements"]
+    owners = sorted(c["userId"] for c in connections)
+    assert len(owners) == 2 and len(set(owners)) == 2
+    secrets = [salesforce.refresh_token, salesforce.credentials["client_secret"]]
+    leaked = [s for s in secrets if s in world.log_text() or s in str(status)
+              or s in str([e.message for e in world.events()])]
+    assert leaked == []
+
+
+def test_a_broken_requirement_turns_the_link_not_ready_naming_the_check(world, salesforce, documents):
+    salesforce.patch_org({"permissionSets": {"X00e5g000001QxoIAAS": {"userPermissions": {"ApiEnabled": False}}}})
+    world.apply(documents)
+    condition = world.wait_condition("SalesforceLink", "ana-lima-production", status="False",
+                                     reason="PreflightFailed", timeout=90)
+    assert "ApiEnabled" in condition["message"]
+    assert not world.brand_call("GET", "/brands/{brandId}/salesforce-connections?pageSize=100")["elements"]
+
+
+def test_revoked_refresh_token_stops_until_the_secret_is_replaced(world, salesforce, documents):
+    salesforce.revoke_refresh_tokens()
+    world.apply(documents)
+    world.wait_condition("SalesforceLink", "ana-lima-production", status="False", reason="RefreshTokenRevoked",
+                         timeout=90)
+    calls = salesforce.counters.get("token", 0)
+    fresh = salesforce.mint_refresh_token()
+    world.core.patch_namespaced_secret("salesforce-ana-lima", "qxo-demo", {"stringData": {"refresh_token": fresh}})
+    world.wait_condition("SalesforceLink", "ana-lima-production", timeout=90)
+    assert fresh not in world.log_text()
+    assert salesforce.counters.get("token", 0) > calls
