@@ -21,13 +21,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-import harness
 import yaml
-from harness import GROUP, PLURALS, VERSION, BrandSandbox, Cluster, KubeSandbox, Process
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from kubernetes.client.exceptions import ApiException
 
+import harness
+from harness import GROUP, PLURALS, VERSION, BrandSandbox, Cluster, KubeSandbox, Process
 from qxo.api.catalog import CATALOG
 from qxo.api.documents import Document
 from qxo.api.validation import validate_documents
@@ -60,7 +60,8 @@ def _create(cluster: Cluster, body: dict[str, Any]) -> str | None:
             status = json.loads(error.body)
         except (TypeError, ValueError):
             return f"HTTP {error.status}: {error.body}"
-        causes = " ".join(f"{c.get('field')}: {c.get('message')}" for c in (status.get("details") or {}).get("causes") or ())
+        causes = (status.get("details") or {}).get("causes") or ()
+        causes = " ".join(f"{c.get('field')}: {c.get('message')}" for c in causes)
         return f"HTTP {error.status}: {status.get('message')} {causes}"
 
 
@@ -134,7 +135,8 @@ def _context() -> list[Document]:
     meta = {"namespace": NAMESPACE}
     api = f"{GROUP}/{VERSION}"
     bodies = [
-        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "acme-api-token", **meta}, "stringData": {"token": "x"}},
+        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "acme-api-token", **meta},
+         "stringData": {"token": "x"}},
         {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "fuzz-secret", **meta}, "stringData": {"k": "x"}},
         {"apiVersion": api, "kind": "QualtricsBrand", "metadata": {"name": "acme", **meta},
          "spec": {"brandId": "acme", "baseURL": "http://127.0.0.1:1", "credentials": {
@@ -229,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep-logs", metavar="DIR", help="keep sandbox and operator logs here")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     args = parser.parse_args(argv)
+    harness.stop_on_sigterm()
     with tempfile.TemporaryDirectory(prefix="qxo-bad-input-") as tmp:
         workdir = Path(args.keep_logs) if args.keep_logs else Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 import kopf
 
 GROUP, VERSION = "qxo.dev", "v1alpha1"
-PLURALS = ("qualtricsbrands", "extensioninstalls", "extensionaccounts", "accountgrants")
+PLURALS = ("qualtricsbrands", "extensioninstalls", "extensionaccounts", "accountgrants", "salesforcelinks")
 SEEN: dict[tuple[str, str], str] = {}
 WRITTEN: set[tuple[str, str, int]] = set()  # (plural, name, generation) whose Ready was written
 

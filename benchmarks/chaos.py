@@ -24,7 +24,7 @@ from typing import Any
 import chaos_checks
 import harness
 import workload
-from harness import GROUPS, NAMESPACE, USERS, BrandSandbox, Cluster, KubeSandbox, Process, ReadyWatch
+from harness import NAMESPACE, USERS, BrandSandbox, Cluster, KubeSandbox, Process, ReadyWatch
 
 FAULTS = {"500": 0.05, "503": 0.05, "429": 0.05, "timeout": 0.02, "drop": 0.02, "hang": 1}
 
@@ -148,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep-logs", metavar="DIR", help="keep sandbox and operator logs here")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     args = parser.parse_args(argv)
+    harness.stop_on_sigterm()
     with tempfile.TemporaryDirectory(prefix="qxo-chaos-") as tmp:
         workdir = Path(args.keep_logs) if args.keep_logs else Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)

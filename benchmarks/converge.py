@@ -26,6 +26,8 @@ import workload
 from harness import BrandSandbox, Cluster, KubeSandbox, Process, ReadyWatch
 
 HERE = Path(__file__).resolve().parent
+# The listings one observation of the brand reads, page by page (DESIGN.md's "pages one observation reads").
+OBSERVATION_ROUTES = ("/extensions", "/brands/{brandId}/accounts", "/salesforce-connections")
 
 
 def converge_qxo(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
@@ -60,8 +62,8 @@ def converge_qxo(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                       kube_requests=kube_at_ready - kube_before,
                       cpu_seconds=round(operator.cpu_seconds(), 2))
         result["writes_per_change"] = round(result["brand_writes"] / max(1, work.changes_needed), 3)
-        result["converge_calls"] = dict(collections.Counter(
-            f"{e['method']} {e['route']}" for e in brand.audit(brand_before["last"]) if e["seq"] <= at_ready["last"]))
+        result["converge_calls"] = dict(collections.Counter(f"{e['method']} {e['route']}" for e in brand.audit(
+            brand_before["last"]) if e["seq"] <= at_ready["last"]))
         result.update(steady_state(args, cluster, brand, kube))
         result.update(peak_rss_mb=round(operator.peak_rss_mb(), 1), cpu_seconds_total=round(operator.cpu_seconds(), 2),
                       operator_alive=operator.alive(), operator_tracebacks=operator.log_text().count("Traceback"))
@@ -82,14 +84,16 @@ def steady_state(args: argparse.Namespace, cluster: Cluster, brand: BrandSandbox
         time.sleep(2 * args.resync_seconds + 3)
     else:
         for _ in range(2):
-            cluster.patch("QualtricsBrand", "acme", {"metadata": {"annotations": {"qxo.dev/refresh": str(time.time())}}})
+            refresh = {"metadata": {"annotations": {"qxo.dev/refresh": str(time.time())}}}
+            cluster.patch("QualtricsBrand", "acme", refresh)
             time.sleep(4)
     after = brand.totals()
     reads = after["reads"] - before["reads"]
     by_route = collections.Counter(f"{e['method']} {e['route']}" for e in brand.audit(before["last"]))
     return {"steady_state_mode": args.steady, "steady_state_reads": reads, "steady_state_calls": dict(by_route),
             "steady_state_writes": after["writes"] - before["writes"],
-            "observation_pages": reads / 2, "steady_state_kube_requests": kube.stats() - kube_before}
+            "observation_pages": sum(n for call, n in by_route.items() if call.endswith(OBSERVATION_ROUTES)) / 2,
+            "steady_state_kube_requests": kube.stats() - kube_before}
 
 
 def converge_bare(args: argparse.Namespace, workdir: Path, base_url: str) -> dict[str, Any]:
@@ -160,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep-logs", metavar="DIR", help="keep sandbox and operator logs here")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     args = parser.parse_args(argv)
+    harness.stop_on_sigterm()
     if args.resources < 2:
         parser.error("--resources: at least 2 (the brand and one install)")
     runs = [one_run(args) for _ in range(args.runs)]

@@ -268,7 +268,7 @@ class ReadyWatch:
                     version = None
                 else:
                     time.sleep(0.5)
-            except Exception:  # noqa: BLE001 (a stream broken by a restart is simply reopened)
+            except Exception:
                 time.sleep(0.5)
 
     def _note(self, kind: str, body: dict[str, Any], deleted: bool = False) -> None:
@@ -292,6 +292,13 @@ class ReadyWatch:
 
     def close(self) -> None:
         self.stop.set()
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM (and SIGINT where a background shell ignores it) unwinds, so every child process is stopped."""
+    def leave(signum: int, _frame: Any) -> None:
+        raise SystemExit(128 + signum)
+    signal.signal(signal.SIGTERM, leave)
 
 
 def median(values: list[float]) -> float:
