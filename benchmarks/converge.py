@@ -18,6 +18,7 @@ import json
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -62,8 +63,9 @@ def converge_qxo(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                       kube_requests=kube_at_ready - kube_before,
                       cpu_seconds=round(operator.cpu_seconds(), 2))
         result["writes_per_change"] = round(result["brand_writes"] / max(1, work.changes_needed), 3)
-        result["converge_calls"] = dict(collections.Counter(f"{e['method']} {e['route']}" for e in brand.audit(
-            brand_before["last"]) if e["seq"] <= at_ready["last"]))
+        calls = [e for e in brand.audit(brand_before["last"]) if e["seq"] <= at_ready["last"]]
+        result["converge_calls"] = dict(collections.Counter(f"{e['method']} {e['route']}" for e in calls))
+        result.update(call_rate(calls, result["converge_seconds"]))
         result.update(steady_state(args, cluster, brand, kube))
         result.update(peak_rss_mb=round(operator.peak_rss_mb(), 1), cpu_seconds_total=round(operator.cpu_seconds(), 2),
                       operator_alive=operator.alive(), operator_tracebacks=operator.log_text().count("Traceback"))
@@ -74,6 +76,19 @@ def converge_qxo(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         cluster.close()
         kube.process.stop()
         brand.process.stop()
+
+
+def call_rate(calls: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
+    """Brand calls per second while converging: flat at the limit means the rate limit bounds convergence."""
+    if not calls:
+        return {}
+    first = datetime.fromisoformat(calls[0]["at"].replace("Z", "+00:00"))
+    per_second = collections.Counter(
+        int((datetime.fromisoformat(e["at"].replace("Z", "+00:00")) - first).total_seconds()) for e in calls)
+    series = [per_second.get(i, 0) for i in range(max(per_second) + 1)]
+    return {"brand_calls_per_second_median": harness.median(series), "brand_calls_per_second_max": max(series),
+            "seconds_with_under_5_brand_calls": sum(n < 5 for n in series), "brand_call_seconds": len(series),
+            "brand_calls_per_second": series if seconds < 400 else None}
 
 
 def steady_state(args: argparse.Namespace, cluster: Cluster, brand: BrandSandbox, kube: KubeSandbox) -> dict[str, Any]:
