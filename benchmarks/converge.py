@@ -105,9 +105,12 @@ def steady_state(args: argparse.Namespace, cluster: Cluster, brand: BrandSandbox
     after = brand.totals()
     reads = after["reads"] - before["reads"]
     by_route = collections.Counter(f"{e['method']} {e['route']}" for e in brand.audit(before["last"]))
+    # Every observation reads each listing at least once; the listing with the fewest pages counts them.
+    listings = [n for call, n in by_route.items() if call.startswith("GET") and call.endswith(OBSERVATION_ROUTES)]
+    observations = min(listings) if len(listings) == len(OBSERVATION_ROUTES) else 0
     return {"steady_state_mode": args.steady, "steady_state_reads": reads, "steady_state_calls": dict(by_route),
             "steady_state_writes": after["writes"] - before["writes"],
-            "observation_pages": sum(n for call, n in by_route.items() if call.endswith(OBSERVATION_ROUTES)) / 2,
+            "observations": observations, "observation_pages": round(sum(listings) / max(1, observations), 2),
             "steady_state_kube_requests": kube.stats() - kube_before}
 
 
