@@ -50,6 +50,15 @@ class Chaos:
             self.audit_seq = entry["seq"]
         return self.faults
 
+    def wait_until_working(self, timeout: float = 60) -> None:
+        """A kill during the operator's imports would test nothing: wait until kopf has logged in."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.operator.alive():
+            latest = self.operator.log_text().rpartition(f"---- start {self.operator.starts}")[2]
+            if "Initial authentication has finished" in latest:
+                return
+            time.sleep(0.2)
+
     def declare_changes(self, cycle: int) -> None:
         """A few changes to existing objects and one new install with its accounts and grants."""
         installs = self.work.installs
@@ -92,6 +101,7 @@ class Chaos:
         started = time.monotonic()
         while self.cycles < args.max_cycles and (self.cycles < args.kill_cycles or self.faults < args.min_faults):
             self.declare_changes(self.cycles + 1)
+            self.wait_until_working()
             time.sleep(args.kill_every)
             self.operator.kill()
             self.cycles += 1
@@ -141,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kill-cycles", type=int, default=3, help="at least this many SIGKILLs")
     parser.add_argument("--min-faults", type=int, default=0, help="keep cycling until this many faults were injected")
     parser.add_argument("--max-cycles", type=int, default=200, help="give up cycling after this many")
-    parser.add_argument("--kill-every", type=float, default=4.0, help="seconds between kills")
+    parser.add_argument("--kill-every", type=float, default=4.0, help="seconds of work before each kill")
     parser.add_argument("--changes-per-cycle", type=int, default=12, help="changes to existing objects per cycle")
     parser.add_argument("--timeout", type=float, default=600, help="seconds for everything to be Ready at the end")
     parser.add_argument("--seed", type=int, default=7, help="seed of the fault draws")
