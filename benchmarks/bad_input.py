@@ -155,11 +155,34 @@ def problems_of(body: dict[str, Any]) -> list[str]:
     return [f"{p.field}: {p.message}" for p in problems if p.file == "<fuzz>" and p.severity == "error"]
 
 
+SEED_USERS = ["ana.lima@acme.example", "Ana.Lima@acme.example", "ben.okafor@acme.example", "nobody@acme.example"]
+SEED_GROUPS = ["CX Analysts", "Marketing", "No Such Group"]
+
+
+def admissible_install_specs() -> st.SearchStrategy[dict[str, Any]]:
+    """Well-formed installs that admission accepts but the catalog, the brand or the seed's rules refuse."""
+    return st.fixed_dictionaries(
+        {"brandRef": st.just({"name": "acme"}), "extensionId": st.sampled_from([e.id for e in CATALOG])},
+        optional={"termsAccepted": st.booleans(), "previewOptIn": st.booleans(),
+                  "domains": st.lists(st.sampled_from(["https://api.acme.example", "https://*.acme.example"]),
+                                      max_size=2, unique=True),
+                  "enablement": st.fixed_dictionaries({}, optional={
+                      "users": st.lists(st.sampled_from(SEED_USERS), min_size=1, max_size=3),
+                      "groups": st.lists(st.sampled_from(SEED_GROUPS), min_size=1, max_size=2, unique=True)})})
+
+
+def _unknown_names(spec: dict[str, Any]) -> bool:
+    enablement = spec.get("enablement") or {}
+    return "nobody@acme.example" in (enablement.get("users") or ()) or \
+        "No Such Group" in (enablement.get("groups") or ())
+
+
 def fuzzed(examples: int) -> list[dict[str, Any]]:
     """Documents that qxo's own validator refuses (valid draws are skipped: they could rightly write)."""
     kinds = st.one_of(st.tuples(st.just("ExtensionInstall"), install_specs()),
                       st.tuples(st.just("ExtensionAccount"), account_specs()),
-                      st.tuples(st.just("AccountGrant"), grant_specs()))
+                      st.tuples(st.just("AccountGrant"), grant_specs()),
+                      st.tuples(st.just("ExtensionInstall"), admissible_install_specs()))
     found: list[dict[str, Any]] = []
 
     @settings(max_examples=examples, database=None, deadline=None, suppress_health_check=list(HealthCheck))
@@ -168,7 +191,8 @@ def fuzzed(examples: int) -> list[dict[str, Any]]:
         kind, spec = drawn
         body = {"apiVersion": f"{GROUP}/{VERSION}", "kind": kind,
                 "metadata": {"name": f"fuzz-{len(found):04d}", "namespace": NAMESPACE}, "spec": spec}
-        if problems_of(body):
+        # Invalid offline, or naming a user or group the brand does not have (only the operator can tell).
+        if problems_of(body) or (kind == "ExtensionInstall" and _unknown_names(spec)):
             found.append(body)
 
     collect()
@@ -202,8 +226,8 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         documents = fuzzed(args.fuzz_examples)
         admitted = [body for body in documents if _create(cluster, body) is None]
         result.update(fuzzed_invalid=len(documents), fuzzed_refused_by_admission=len(documents) - len(admitted),
-                      fuzzed_admitted=[{"kind": b["kind"], "spec": b["spec"], "problems": problems_of(b)}
-                          for b in admitted])
+                      fuzzed_admitted=len(admitted), fuzzed_admitted_examples=[
+                          {"kind": b["kind"], "spec": b["spec"], "problems": problems_of(b)} for b in admitted[:5]])
         time.sleep(args.settle)  # the operator looks at everything admitted
         after = brand.totals()
         result["brand_write_calls"] = [f"{e['method']} {e['path']} -> {e['status']}"
