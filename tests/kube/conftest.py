@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 import yaml
 
-from qxo.sandbox.kube import KubeSandbox
+from qxo.sandbox.kube.fixtures import kube_sandbox, kube_sandbox_thread  # noqa: F401
 
 DATA = Path(__file__).parent / "data"
 
@@ -44,11 +44,8 @@ class Api:
 
 
 @pytest.fixture
-async def sandbox():
-    server = KubeSandbox()
-    await server.start()
-    yield server
-    await server.stop()
+def sandbox(request):
+    return request.getfixturevalue("kube_sandbox")
 
 
 @pytest.fixture
@@ -73,9 +70,8 @@ def widget(name: str, **spec: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def threaded(tmp_path):
-    with KubeSandbox.run_in_thread(kubeconfig_path=tmp_path / "kubeconfig") as handle:
-        yield handle
+def threaded(request):
+    return request.getfixturevalue("kube_sandbox_thread")
 
 
 @pytest.fixture

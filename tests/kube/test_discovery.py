@@ -96,3 +96,20 @@ async def test_field_validation_strict_warn_and_ignore_for_unknown_fields(api):
 async def test_names_are_validated(api):
     status, body, _ = await api.call("POST", CONFIGMAPS, {"metadata": {"name": "Not_Valid"}})
     assert status == 422 and body["details"]["causes"][0]["field"] == "metadata.name"
+
+
+async def test_every_served_version_of_a_crd_shares_one_storage(api):
+    crd = widget_crd()
+    v1 = crd["spec"]["versions"][0]
+    v1beta1 = {**v1, "name": "v1beta1", "storage": False}
+    crd["spec"]["versions"] = [v1beta1, v1, {**v1, "name": "v1alpha1", "storage": False, "served": False}]
+    await api.ok("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd)
+    group = await api.ok("GET", "/apis/test.qxo.dev")
+    assert [v["version"] for v in group["versions"]] == ["v1", "v1beta1"]
+    assert group["preferredVersion"]["version"] == "v1"
+    await api.ok("POST", "/apis/test.qxo.dev/v1beta1/namespaces/default/widgets",
+                 {"apiVersion": "test.qxo.dev/v1beta1", "kind": "Widget", "metadata": {"name": "w"},
+                  "spec": {"size": "small"}})
+    seen = await api.ok("GET", "/apis/test.qxo.dev/v1/namespaces/default/widgets/w")
+    assert seen["apiVersion"] == "test.qxo.dev/v1" and seen["spec"]["color"] == "blue"
+    assert (await api.call("GET", "/apis/test.qxo.dev/v1alpha1/namespaces/default/widgets"))[0] == 404

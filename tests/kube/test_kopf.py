@@ -49,13 +49,13 @@ class Operator:
             settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix="qxo.dev")
             settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(prefix="qxo.dev")
             settings.watching.server_timeout = 60
-            settings.scanning.disabled = True
 
         @kopf.on.create("test.qxo.dev", "v1", "widgets", registry=registry)
         @kopf.on.update("test.qxo.dev", "v1", "widgets", registry=registry)
         @kopf.on.resume("test.qxo.dev", "v1", "widgets", registry=registry)
-        def reconcile(name, reason, spec, patch, meta, **_):
+        def reconcile(name, reason, spec, patch, meta, body, **_):
             calls.append((str(reason), name))
+            kopf.info(body, reason="Reconciled", message=f"reconciled on {reason}")
             patch.status["observedGeneration"] = meta["generation"]
             patch.status["conditions"] = [{"type": "Ready", "status": "True", "reason": "Reconciled",
                                            "message": spec["size"]}]
@@ -117,6 +117,10 @@ def test_kopf_creates_updates_deletes_with_finalizer_and_resumes(threaded, clien
         assert ready[0]["message"] == "small"
         assert "qxo.dev/finalizer" in _get(client, "w1")["metadata"]["finalizers"]
         assert operator.calls == [("create", "w1")]
+        core = kubernetes.client.CoreV1Api(client.api_client)
+        wait_for(lambda: any(  # kopf posts an event per handler outcome, in the background
+            e.reason == "Reconciled" for e in core.list_namespaced_event(
+                "default", field_selector="involvedObject.name=w1,involvedObject.kind=Widget").items))
 
         client.patch_namespaced_custom_object("test.qxo.dev", "v1", "default", "widgets", "w1",
                                               {"spec": {"size": "large"}})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import kubernetes
 import pytest
@@ -46,7 +47,7 @@ def test_get_shows_printer_columns_by_name_short_name_and_category(applied):
 
 def test_describe_and_explain(applied):
     described = applied("describe", "wdg", "w1").stdout
-    assert "Name:         w1" in described and "Size:      small" in described
+    assert re.search(r"^Name:\s+w1$", described, re.M) and re.search(r"^\s+Size:\s+small$", described, re.M)
     explained = applied("explain", "widgets.spec.size").stdout
     assert "How big the widget is." in explained and "small" in explained
 
@@ -85,3 +86,12 @@ def test_imperative_create_of_builtin_kinds_uses_protobuf(kubectl):
     assert lines[0].split() == ["NAME", "STATUS", "AGE"] and any(line.startswith("team ") for line in lines)
     kubectl("delete", "namespace", "team")
     assert kubectl("get", "ns", "team", check=False).returncode != 0
+
+
+def test_server_side_apply_creates_and_merges(kubectl):
+    kubectl("apply", "-f", str(DATA / "widgets.yaml"))
+    created = kubectl("apply", "--server-side", "-f", "-", stdin=WIDGET.format(size="small"))
+    assert "serverside-applied" in created.stdout
+    kubectl("apply", "--server-side", "-f", "-", stdin=WIDGET.format(size="medium"))
+    got = json.loads(kubectl("get", "widget", "w1", "-o", "json").stdout)
+    assert got["spec"]["size"] == "medium" and got["metadata"]["generation"] == 2

@@ -160,3 +160,23 @@ async def test_namespaced_watch_sees_only_its_namespace(api, namespace):
     events = await _watch(api.session, f"{api.url}/api/v1/namespaces/{namespace}/configmaps",
                           {"resourceVersion": start["metadata"]["resourceVersion"]}, 1)
     assert events[0]["object"]["metadata"]["namespace"] == namespace
+
+
+async def test_watch_as_table_sends_rows_like_kubectl_get_watch(widgets):
+    created = await widgets.ok("POST", WIDGETS, widget("w", replicas=2))
+    await widgets.ok("PATCH", f"{WIDGETS}/w", {"spec": {"replicas": 3}}, content_type="application/merge-patch+json")
+    params = {"watch": "true", "resourceVersion": created["metadata"]["resourceVersion"]}
+    async with widgets.session.get(widgets.url + WIDGETS, params=params, headers={"Accept": TABLE}) as response:
+        event = json.loads(await response.content.readline())
+    assert event["type"] == "MODIFIED" and event["object"]["kind"] == "Table"
+    assert event["object"]["rows"][0]["cells"][:4] == ["w", None, "small", 3]
+
+
+async def test_event_table_shows_last_seen_as_an_age(api):
+    await api.ok("POST", "/api/v1/namespaces/default/events", {
+        "metadata": {"name": "e"}, "involvedObject": {"kind": "Widget", "name": "w"}, "reason": "Tested",
+        "message": "hi", "type": "Normal", "lastTimestamp": "2020-01-01T00:00:00Z"})
+    table = await api.ok("GET", "/api/v1/namespaces/default/events", headers={"Accept": TABLE})
+    last_seen, kind, reason, involved, message = table["rows"][0]["cells"]
+    assert last_seen.endswith("d") and "y" in last_seen
+    assert (kind, reason, involved, message) == ("Normal", "Tested", "widget/w", "hi")

@@ -7,6 +7,8 @@ import pytest
 from kubernetes.client import ApiException
 from tests.kube.conftest import widget, widget_crd
 
+from qxo.sandbox.kube import KubeSandbox
+
 
 @pytest.fixture
 def clients(threaded):
@@ -67,3 +69,26 @@ def test_watch_resumes_from_a_resource_version(clients):
         if len(seen) == 3:
             watch.stop()
     assert seen == [("ADDED", "a"), ("MODIFIED", "a"), ("DELETED", "a")]
+
+
+def test_token_sandbox_serves_tls_the_client_trusts_and_refuses_a_wrong_token(tmp_path):
+    with KubeSandbox.run_in_thread(kubeconfig_path=tmp_path / "kubeconfig", token="t0ken") as handle:
+        assert handle.url.startswith("https://")
+        config = kubernetes.client.Configuration()
+        kubernetes.config.load_kube_config(config_file=handle.kubeconfig_path, client_configuration=config)
+        with kubernetes.client.ApiClient(config) as api:
+            names = [n.metadata.name for n in kubernetes.client.CoreV1Api(api).list_namespace().items]
+            assert "default" in names
+        wrong = kubernetes.client.Configuration(host=handle.url, api_key={"authorization": "Bearer wrong"})
+        wrong.ssl_ca_cert = config.ssl_ca_cert
+        with kubernetes.client.ApiClient(wrong) as api, pytest.raises(ApiException) as refused:
+            kubernetes.client.CoreV1Api(api).list_namespace()
+        assert refused.value.status == 401 and "t0ken" not in (refused.value.body or "")
+
+
+def test_secret_values_never_appear_in_refusals(clients):
+    core, _ = clients
+    with pytest.raises(ApiException) as refused:
+        core.create_namespaced_secret("default", {"metadata": {"name": "s"}, "data": {"token": "hunter2-not-b64!"}})
+    assert refused.value.status == 422 and "data[token]" in refused.value.body
+    assert "hunter2" not in refused.value.body

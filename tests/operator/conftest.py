@@ -213,7 +213,8 @@ def world(tmp_path: Path) -> Iterator[World]:
     with KubeSandbox.run_in_thread(kubeconfig_path=tmp_path / "kubeconfig") as kube, \
             BrandSandbox.run_in_thread(str(tmp_path / "brand.db")) as brand:
         world = World(tmp_path, kube, brand)
-        world.kubectl("apply", "-f", str(ROOT / "crds"))
+        world.kubectl("apply", *[arg for crd in sorted((ROOT / "crds").glob("qxo.dev_*.yaml"))
+                                 for arg in ("-f", str(crd))])
         world.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}})
         world.start_operator()
         try:

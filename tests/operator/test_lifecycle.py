@@ -54,8 +54,9 @@ def test_steady_state_makes_no_writes_and_reads_pages_not_resources(world, examp
     assert world.writes(since=mark) == []
     pages_per_observation = {r["route"] for r in world.reads(since=mark)}
     assert pages_per_observation <= {"/API/v3/brands/{brandId}/extensions", "/API/v3/brands/{brandId}/accounts",
+                                     "/API/v3/brands/{brandId}/salesforce-connections",
                                      "/API/v3/groups", "/API/v3/users"}
-    assert len(world.reads(since=mark)) <= 2 * 4
+    assert len(world.reads(since=mark)) <= 2 * 5
 
 
 def test_out_of_band_domain_is_reverted(world, examples):

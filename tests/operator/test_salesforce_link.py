@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
-
 from conftest import example_documents
+
 from qxo.sandbox.salesforce import SalesforceSandbox
 
 pytestmark = pytest.mark.slow
@@ -59,9 +60,11 @@ def test_revoked_refresh_token_stops_until_the_secret_is_replaced(world, salesfo
     world.apply(documents)
     world.wait_condition("SalesforceLink", "ana-lima-production", status="False", reason="RefreshTokenRevoked",
                          timeout=90)
-    calls = salesforce.counters.get("token", 0)
+    calls = salesforce.counters["tokenRequests"]
+    time.sleep(3)  # nothing retries a revoked token while its Secret stays the same
+    assert salesforce.counters["tokenRequests"] == calls
     fresh = salesforce.mint_refresh_token()
     world.core.patch_namespaced_secret("salesforce-ana-lima", "qxo-demo", {"stringData": {"refresh_token": fresh}})
     world.wait_condition("SalesforceLink", "ana-lima-production", timeout=90)
     assert fresh not in world.log_text()
-    assert salesforce.counters.get("token", 0) > calls
+    assert salesforce.counters["tokenRequests"] > calls

@@ -80,6 +80,8 @@ class AccountGrantSpec(SpecBase):
 class AccountGrantStatus(StatusBase):
     """Observed access list of the account, written by the operator."""
 
+    external_id: str | None = None
+    """Id of the account in the brand whose access this grant manages (kept to clean up on delete)."""
     all_users: bool | None = None
     """Whether every user has User access."""
     users: int | None = None

@@ -8,10 +8,13 @@ object's status and never polls the brand.
 from __future__ import annotations
 
 import random
+import time
+import uuid
 
 import kopf
 
 from qxo import API_GROUP, API_VERSION
+from qxo.observability import logs, metrics
 from qxo.reconcile.conditions import State
 from qxo.reconcile.keys import ACCOUNT, BRAND, GRANT, INSTALL, LINK, ObjectKey
 from qxo.reconcile.outcome import Outcome
@@ -41,6 +44,22 @@ def report(body: kopf.Body, outcome: Outcome) -> None:
             kopf.warn(body, reason=outcome.verdict.reason, message=outcome.verdict.message)
 
 
+def record(kind: str, key: ObjectKey, body: kopf.Body, outcome: Outcome, status: dict | None,
+           seconds: float) -> None:
+    """Metrics for one converge: its result, drift found and corrected, rotations, conditions now held."""
+    metrics.reconcile_finished(kind, outcome.state.value, seconds)
+    previous = (body.get("status") or {}).get("observedGeneration") == body.meta.get("generation")
+    if outcome.drift:
+        metrics.drift(kind, detected=len(outcome.drift), corrected=0)
+    elif outcome.changes and previous:
+        # Changes to an object already converged at this generation are drift put right.
+        metrics.drift(kind, detected=len(outcome.changes), corrected=len(outcome.changes))
+    for _ in range(outcome.rotations):
+        metrics.rotation(kind)
+    conditions = (status or body.get("status") or {}).get("conditions") or ()
+    metrics.resource_conditions(kind, f"{key.namespace}/{key.name}", conditions)
+
+
 def _register(kind: str, plural: str) -> None:
     @kopf.on.event(API_GROUP, API_VERSION, plural, id=f"{plural}-seen")
     def seen(body: kopf.Body, type: str | None, memo: kopf.Memo, **_) -> None:
@@ -57,10 +76,14 @@ def _register(kind: str, plural: str) -> None:
         await runtime.wakeups.wait(key, timeout=runtime.resync_seconds(key), stopped=stopped.wait())
         if stopped or body.meta.get("deletionTimestamp"):
             return
-        outcome = await runtime.converge(kind, body)
+        started = time.monotonic()
+        with logs.bind(kind=kind, namespace=key.namespace, name=key.name, generation=body.meta.get("generation"),
+                       request_id=uuid.uuid4().hex[:12]):
+            outcome = await runtime.converge(kind, body)
         status = status_patch(body, outcome)
         if status is not None:
             patch.status.update(status)
+        record(kind, key, body, outcome, status, time.monotonic() - started)
         report(body, outcome)
         if outcome.retry:
             runtime.wakeups.wake(key)  # the retry itself must not wait for another wake-up
@@ -68,8 +91,12 @@ def _register(kind: str, plural: str) -> None:
 
     @kopf.on.delete(API_GROUP, API_VERSION, plural, id="finalize")
     async def finalize(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int, **_) -> None:
-        outcome = await memo.runtime.finalize(kind, body)
+        key = ObjectKey.of(kind, body)
+        with logs.bind(kind=kind, namespace=key.namespace, name=key.name, request_id=uuid.uuid4().hex[:12]):
+            outcome = await memo.runtime.finalize(kind, body)
         report(body, outcome)
+        if outcome.state in (State.READY, State.REFUSED):
+            metrics.resource_deleted(kind, f"{key.namespace}/{key.name}")
         if outcome.state is State.REFUSED:
             # Holding the finalizer would not help: let the object go, say what stays behind.
             kopf.warn(body, reason="LeftBehind", message=outcome.verdict.message)

@@ -1,12 +1,21 @@
-"""Secrets: note their resourceVersions so rotation reaches the objects that reference them."""
+"""Secrets: note their resourceVersions so rotation reaches the objects that reference them at once.
+
+Watching Secrets needs list/watch on Secrets wherever the operator watches: per namespace in
+namespaced mode, cluster-wide in all-namespaces mode. The default install grants Secrets per
+namespace only, so the watch is opt-in there (`--watch-secrets`); without it, accounts and links
+read their Secrets by name when they converge, and a rotation lands at the next brand resync.
+"""
 
 from __future__ import annotations
 
 import kopf
 
 
-@kopf.on.event("", "v1", "secrets", id="secrets-seen")
 def secret_seen(body: kopf.Body, type: str | None, memo: kopf.Memo, **_) -> None:
     meta = body.get("metadata") or {}
     memo.runtime.saw_secret(meta.get("namespace") or "", meta.get("name") or "", meta.get("resourceVersion"),
                             deleted=type == "DELETED")
+
+
+def watch_secrets(registry: kopf.OperatorRegistry | None = None) -> None:
+    kopf.on.event("", "v1", "secrets", id="secrets-seen", registry=registry)(secret_seen)

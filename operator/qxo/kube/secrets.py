@@ -14,6 +14,8 @@ from typing import Any, Protocol
 from kubernetes import client as k8s
 from kubernetes.client.exceptions import ApiException
 
+from qxo.observability import logs
+
 
 @dataclass(frozen=True)
 class SecretData:
@@ -49,6 +51,7 @@ class KubeSecrets:
         values = {key: base64.b64decode(value).decode("utf-8", "replace")
                   for key, value in (secret.data or {}).items()}
         values.update(secret.string_data or {})
+        logs.redact_values(values.values())  # a last line of defence: nothing here logs them
         return SecretData(name, secret.metadata.resource_version or "", values)
 
     async def config_map(self, namespace: str, name: str) -> dict[str, str] | None:

@@ -202,6 +202,8 @@ async def converge_account(rt: Runtime, key: ObjectKey, body: Mapping[str, Any])
     outcome = await carry_out(body, spec.management_policy, actions, apply_one)
     new_applied = result.get("applied", applied)
     outcome.status = accounts.status_of(result["account"], new_applied)
+    outcome.rotations = sum(1 for a in actions if isinstance(a, accounts.RotateCredentials)) \
+        if outcome.state is State.READY else 0
     if "applied" in result:
         outcome.status["lastRotationTime"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return outcome

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from qxo.api.salesforce import SalesforceLinkSpec
+from qxo.observability import logs, metrics
 from qxo.qualtrics.models import SalesforceConnection
 from qxo.reconcile.brand import ca_bundle_pem, parse_duration
 from qxo.reconcile.cafiles import ca_file
@@ -130,20 +131,27 @@ async def authenticate_and_check(rt: Runtime, key: ObjectKey, body: Mapping[str,
     if link.revoked:
         raise LinkRefused("RefreshTokenRevoked", link.revoked,
                           _conditions(("False", "RefreshTokenRevoked", link.revoked), None))
+    refreshes = link.tokens.refresh_count
     try:
         token = await link.tokens.current()
     except RefreshTokenRevoked:
+        metrics.salesforce_token_refresh("revoked")
         link.revoked = (f"spec.oauth.refreshTokenSecretRef: Salesforce refused the refresh token in Secret "
                         f"{spec.oauth.refresh_token_secret_ref.name} (invalid_grant: revoked or expired); replace it "
                         "to retry")
         raise LinkRefused("RefreshTokenRevoked", link.revoked,
                           _conditions(("False", "RefreshTokenRevoked", link.revoked), None)) from None
     except (SalesforceUnavailable, RequestLimitExceeded) as busy:
+        metrics.salesforce_token_refresh("failed")
         raise LinkRetry("SalesforceUnavailable", f"Salesforce is unavailable: {type(busy).__name__}") from None
     except SalesforceError as refused:
+        metrics.salesforce_token_refresh("failed")
         message = f"Salesforce refused the token request: {type(refused).__name__}: {refused}"
         raise LinkRefused("AuthenticationFailed", message,
                           _conditions(("False", "AuthenticationFailed", message), None)) from None
+    if link.tokens.refresh_count != refreshes:
+        metrics.salesforce_token_refresh("ok")
+        logs.redact_values([token.access_token])
     token_secret = f"{key.name}-salesforce-token"
     if token is not link.token_written:
         await rt.secrets.write_secret(key.namespace, token_secret, {
@@ -160,6 +168,9 @@ async def authenticate_and_check(rt: Runtime, key: ObjectKey, body: Mapping[str,
                                               additional_ranges=tuple(spec.additional_login_ip_ranges))
         except (SalesforceUnavailable, RequestLimitExceeded) as busy:
             raise LinkRetry("SalesforceUnavailable", f"Salesforce is unavailable: {type(busy).__name__}") from None
+        for check in link.checks:
+            if check.result == "Failed":
+                metrics.preflight_failure(check.name)
         link.preflight_at, link.preflight_time = time.monotonic(), datetime.now(UTC)
         link.preflight_generation = generation
     status = {

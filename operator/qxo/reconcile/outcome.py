@@ -33,6 +33,7 @@ class Outcome:
     changes: list[str] = field(default_factory=list)
     drift: list[str] = field(default_factory=list)
     extra_conditions: list[Condition] = field(default_factory=list)
+    rotations: int = 0
     retry: bool = False
     retry_after: float | None = None
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from qxo.observability import metrics
 from qxo.qualtrics import BrandClient
 from qxo.qualtrics.models import Account, BrandSnapshot, Extension, Identity, SalesforceConnection
 
@@ -50,6 +51,7 @@ class BrandSession:
         self._stale = True
         self._lock = asyncio.Lock()
         self._group_ids: dict[str, str] | None = None
+        self._forget_metrics = metrics.observe_brand_client(identity.brand_id, lambda: client.stats)
 
     def invalidate(self) -> None:
         """Our view may be wrong (a 404 or 409 said so): the next reader observes afresh."""
@@ -90,4 +92,5 @@ class BrandSession:
         return {name: self._group_ids[name] for name in names if name in self._group_ids}
 
     async def close(self) -> None:
+        self._forget_metrics()
         await self.client.close()

@@ -7,25 +7,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from qxo.admission import Admitter, to_status
 from qxo.sandbox.kube.errors import ApiError, bad_request
 from qxo.sandbox.kube.resources import ResourceType
 
 
 class CustomResourceAdmission:
     def __init__(self) -> None:
-        self._admitters: dict[tuple[str, str, str], Any] = {}
+        self._admitters: dict[tuple[str, str, str], Admitter] = {}
 
-    def forget(self, crd_name: str) -> None:
-        for key in [k for k in self._admitters if k[0] == crd_name]:
+    def forget(self, crd_name: str, keep_version: str | None = None) -> None:
+        """Drop the admitters of a CRD, except those compiled from its resourceVersion `keep_version`."""
+        for key in [k for k in self._admitters if k[0] == crd_name and k[1] != keep_version]:
             del self._admitters[key]
 
-    def _admitter(self, crd: dict[str, Any], version: str) -> Any:
-        from qxo.admission import Admitter
-
+    def _admitter(self, crd: dict[str, Any], version: str) -> Admitter:
         key = (crd["metadata"]["name"], crd["metadata"]["resourceVersion"], version)
         admitter = self._admitters.get(key)
         if admitter is None:
-            self.forget(key[0])
+            self.forget(key[0], keep_version=key[1])  # older compilations of this CRD are stale
             admitter = self._admitters[key] = Admitter.for_crd(crd, version)
         return admitter
 
@@ -37,11 +37,6 @@ class CustomResourceAdmission:
         The refusal is returned, not raised, so the caller can let a strict unknown-field error win,
         as decoding comes before validation in the real server.
         """
-        try:  # TEMPORARY until qxo.admission lands
-            from qxo.admission import to_status
-        except ImportError:
-            return obj, [], None
-
         result = self._admitter(crd, rtype.version).admit(obj, old=old)
         unknown = [p.lstrip(".") for p in result.pruned]
         if result.causes:

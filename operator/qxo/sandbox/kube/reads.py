@@ -42,7 +42,8 @@ def render(rtype: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
 def respond(body: Any, status: int = 200, warnings: list[str] | None = None, content_type: str = "application/json"):
     headers = {}
     if warnings:
-        headers["Warning"] = ", ".join('299 - "{}"'.format(w.replace('"', '\\"')) for w in warnings)
+        # JSON string escaping quotes the text and keeps control characters out of the header
+        headers["Warning"] = ", ".join(f"299 - {json.dumps(w)}" for w in warnings)
     data = body if isinstance(body, bytes) else json.dumps(body, separators=(",", ":")).encode()
     headers["Content-Type"] = content_type
     return web.Response(body=data, status=status, headers=headers)

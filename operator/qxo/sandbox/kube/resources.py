@@ -22,6 +22,7 @@ class Column:
     priority: int = 0
     json_path: str = ""
     cell: Cell | None = None
+    age: bool = False  # a timestamp shown as an age ("5m"), as the real server renders AGE and LAST SEEN
 
 
 @dataclass
@@ -59,7 +60,7 @@ class ResourceType:
 
 
 def _age_column() -> Column:
-    return Column("Age", "string", description="CreationTimestamp", json_path=".metadata.creationTimestamp")
+    return Column("Age", "string", description="CreationTimestamp", json_path=".metadata.creationTimestamp", age=True)
 
 
 def _name_column() -> Column:
@@ -71,6 +72,11 @@ META_FIELDS = frozenset({"apiVersion", "kind", "metadata"})
 
 def _data_count(obj: dict[str, Any]) -> int:
     return len(obj.get("data") or {}) + len(obj.get("binaryData") or {})
+
+
+def _last_seen(obj: dict[str, Any]) -> str | None:
+    return obj.get("lastTimestamp") or obj.get("eventTime") or obj.get("firstTimestamp") or (
+        obj.get("metadata") or {}).get("creationTimestamp")
 
 
 def _involved(obj: dict[str, Any]) -> str:
@@ -144,7 +150,7 @@ def builtin_types() -> list[ResourceType]:
         ResourceType(
             "", "v1", "events", "event", "Event", True, ["ev"],
             columns=[
-                Column("Last Seen", json_path=".lastTimestamp"),
+                Column("Last Seen", cell=_last_seen, age=True),
                 Column("Type", json_path=".type"),
                 Column("Reason", json_path=".reason"),
                 Column("Object", cell=_involved),

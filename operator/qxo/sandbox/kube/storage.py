@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 import re
 import secrets
 import uuid
@@ -20,6 +21,11 @@ from qxo.sandbox.kube.watch import Change, Hub
 NAMESPACES = "/namespaces"
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+def clone(obj: Any) -> Any:
+    """A deep copy of JSON data; a JSON round trip is several times faster than copy.deepcopy."""
+    return json.loads(json.dumps(obj))
 
 
 def now() -> str:
@@ -186,7 +192,7 @@ class Store:
 
     @staticmethod
     def _only_status(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-        merged = copy.deepcopy(old)
+        merged = clone(old)
         if "status" in new:
             merged["status"] = new["status"]
         else:
@@ -226,7 +232,7 @@ class Store:
         if meta.get("finalizers"):
             if meta.get("deletionTimestamp"):
                 return old, False
-            new = copy.deepcopy(old)
+            new = clone(old)
             new["metadata"]["deletionTimestamp"] = now()
             new["metadata"]["deletionGracePeriodSeconds"] = 0
             if "generation" in meta:
@@ -254,7 +260,7 @@ class Store:
     def _delete_namespace(self, rtype, name, old, dry_run) -> tuple[dict[str, Any], bool]:
         if old["metadata"].get("deletionTimestamp") or dry_run:
             return old, False
-        new = copy.deepcopy(old)
+        new = clone(old)
         new["metadata"]["deletionTimestamp"] = now()
         new.setdefault("status", {})["phase"] = "Terminating"
         new["metadata"]["resourceVersion"] = self._next_rv()
@@ -274,7 +280,7 @@ class Store:
         if meta.get("deletionTimestamp"):
             return
         if meta.get("finalizers"):
-            new = copy.deepcopy(obj)
+            new = clone(obj)
             new["metadata"]["deletionTimestamp"] = now()
             new["metadata"]["resourceVersion"] = self._next_rv()
             self.data[key][namespace][meta["name"]] = new

@@ -69,12 +69,13 @@ def human_duration(since: str) -> str:
 
 def _cell(rtype: ResourceType, column, obj: dict[str, Any]) -> Any:
     if column.cell is not None:
-        return column.cell(obj)
-    values = json_path(obj, column.json_path)
-    if not values:
+        value = column.cell(obj)
+    else:
+        values = json_path(obj, column.json_path)
+        value = values[0] if values else None
+    if value is None:
         return None
-    value = values[0]
-    if column.name == "Age" or (column.type == "date" and rtype.crd_name):
+    if column.age or (column.type == "date" and rtype.crd_name):
         return human_duration(value)
     if isinstance(value, dict | list):
         return json.dumps(value, separators=(",", ":"))

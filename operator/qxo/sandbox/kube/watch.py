@@ -19,6 +19,8 @@ class Change:
     obj: dict[str, Any]
     old: dict[str, Any] | None
     namespace: str
+    # serialised forms by (api version, event type), so N watchers of one version encode the change once
+    encoded: dict[tuple[str, str], bytes] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(eq=False)

@@ -33,6 +33,15 @@ class Stream:
         self.as_table = tables.wants_table(request.headers.get("Accept", ""))
         self.response = web.StreamResponse(headers={"Content-Type": "application/json"})
 
+    def _encoded(self, change: Change, kind: str) -> bytes:
+        if self.as_table:
+            return self._event(kind, change.obj)
+        key = (self.target.rtype.api_version, kind)
+        line = change.encoded.get(key)
+        if line is None:
+            line = change.encoded[key] = self._event(kind, change.obj)
+        return line
+
     def _event(self, kind: str, obj: dict[str, Any]) -> bytes:
         rendered = render(self.target.rtype, obj)
         if self.as_table:
@@ -66,7 +75,8 @@ class Stream:
         obj = {"kind": self.target.rtype.kind, "apiVersion": self.target.rtype.api_version, "metadata": meta}
         return json.dumps({"type": "BOOKMARK", "object": obj}, separators=(",", ":")).encode() + b"\n"
 
-    def _initial(self) -> list[bytes]:
+    def _initial(self) -> tuple[list[bytes], bool]:
+        """The lines to send before live changes, and whether the watch is expired (410) and must end."""
         query = self.request.query
         rv = query.get("resourceVersion", "")
         send_initial = query.get("sendInitialEvents") == "true"
@@ -81,7 +91,7 @@ class Stream:
                     out.append(self._event("ADDED", obj))
             if send_initial and query.get("allowWatchBookmarks") == "true":
                 out.append(self._bookmark({"k8s.io/initial-events-end": "true"}))
-            return out
+            return out, False
         try:
             since = int(rv)
         except ValueError:
@@ -89,7 +99,7 @@ class Stream:
         channel = self.sandbox.hub.channel(rtype.storage_key)
         changes = channel.since(since)
         if changes is None:
-            return [json.dumps(_expired(rv, channel.floor)).encode() + b"\n"]
+            return [json.dumps(_expired(rv, channel.floor)).encode() + b"\n"], True
         out = []
         for change in changes:
             if self.target.list_namespace is not None and change.namespace != self.target.list_namespace:
@@ -97,7 +107,7 @@ class Stream:
             picked = self._filter(change)
             if picked:
                 out.append(self._event(*picked))
-        return out
+        return out, False
 
     async def run(self) -> web.StreamResponse:
         query = self.request.query
@@ -107,11 +117,11 @@ class Stream:
         hub, key = self.sandbox.hub, self.target.rtype.storage_key
         watcher = hub.subscribe(key, self.target.list_namespace)
         try:
-            initial = self._initial()
+            initial, expired = self._initial()
             await self.response.prepare(self.request)
             for line in initial:
                 await self.response.write(line)
-            if initial and b'"code":410' in initial[0]:
+            if expired:
                 return self.response
             deadline = time.monotonic() + timeout
             while (left := deadline - time.monotonic()) > 0:
@@ -125,7 +135,7 @@ class Stream:
                     break
                 picked = self._filter(change)
                 if picked:
-                    await self.response.write(self._event(*picked))
+                    await self.response.write(self._encoded(change, picked[0]))
         except ConnectionResetError:
             pass
         finally:

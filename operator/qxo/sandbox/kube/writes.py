@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 
 import yaml
 from aiohttp import web
 
-from qxo.sandbox.kube import builtins, patches, protobuf
+from qxo.sandbox.kube import builtins, patches, protobuf, shapes
 from qxo.sandbox.kube.admission import check_unknown
 from qxo.sandbox.kube.errors import ApiError, bad_request
 from qxo.sandbox.kube.reads import Target, matcher, render, respond
 from qxo.sandbox.kube.resources import ResourceType
+from qxo.sandbox.kube.storage import clone
 
 CRDS = ("apiextensions.k8s.io", "v1", "customresourcedefinitions")
 
@@ -50,12 +50,17 @@ def _dry_run(request: web.Request, body: Any = None) -> bool:
     return bool(values)
 
 
-def _object(body: Any, rtype: ResourceType) -> dict[str, Any]:
+def _object(body: Any, rtype: ResourceType, shared: bool = False) -> dict[str, Any]:
+    """The body as an object to store; `shared` bodies (patch results) share parts with the stored one."""
     if not isinstance(body, dict):
         raise bad_request("the body of the request must be a JSON object")
     if body.get("kind") not in (None, rtype.kind):
         raise bad_request(f"the kind of the object ({body.get('kind')}) does not match the URL ({rtype.kind})")
-    obj = copy.deepcopy(body)
+    obj = clone(body) if shared else body
+    shapes.check(rtype, obj)
+    # a JSON null decodes to the zero value in Go: drop it so later code sees absent, not None
+    obj = {k: v for k, v in obj.items() if v is not None}
+    obj["metadata"] = {k: v for k, v in (obj.get("metadata") or {}).items() if v is not None}
     if rtype.to_storage is not None:
         obj = rtype.to_storage(obj)
     obj["apiVersion"] = rtype.api_version if rtype.to_storage is None else obj["apiVersion"]
@@ -113,7 +118,7 @@ async def create(sandbox, target: Target, request: web.Request) -> web.Response:
 def _prepare_update(rtype: ResourceType, target: Target, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """What a write may change: /status writes change only status; main writes keep status when it is a subresource."""
     if target.sub == "status":
-        merged = copy.deepcopy(old)
+        merged = clone(old)
         if "status" in new:
             merged["status"] = new["status"]
         else:
@@ -122,7 +127,7 @@ def _prepare_update(rtype: ResourceType, target: Target, old: dict[str, Any], ne
         return merged
     if rtype.status_subresource and rtype.group != "":
         if "status" in old:
-            new["status"] = copy.deepcopy(old["status"])
+            new["status"] = clone(old["status"])
         else:
             new.pop("status", None)
     return new
@@ -169,7 +174,7 @@ async def patch(sandbox, target: Target, request: web.Request) -> web.Response:
     else:
         raise ApiError(415, f"the body of the request was in an unknown format - accepted media types include: "
                             f"{patches.JSON_PATCH}, {patches.MERGE}, {patches.APPLY}, {patches.STRATEGIC}")
-    return await _write(sandbox, target, request, _object(new, rtype))
+    return await _write(sandbox, target, request, _object(new, rtype, shared=True))
 
 
 async def _apply(sandbox, target: Target, request: web.Request, body: Any) -> web.Response:
@@ -188,7 +193,8 @@ async def _apply(sandbox, target: Target, request: web.Request, body: Any) -> we
             _after_crd_write(sandbox, rtype, stored, None)
         return respond(render(rtype, stored), 201, warnings)
     applied.get("metadata", {}).pop("resourceVersion", None)
-    return await _write(sandbox, target, request, patches.merge_patch(render(rtype, existing), applied))
+    merged = patches.merge_patch(render(rtype, existing), applied)
+    return await _write(sandbox, target, request, _object(merged, rtype, shared=True))
 
 
 async def delete(sandbox, target: Target, request: web.Request) -> web.Response:
@@ -211,11 +217,13 @@ async def delete(sandbox, target: Target, request: web.Request) -> web.Response:
 
 def _drop_custom_resources(sandbox, crd: dict[str, Any]) -> None:
     """Deleting a CRD deletes every object of it, as the CRD cleanup finalizer does."""
-    for rtype in [t for t in sandbox.registry.types.values() if t.crd_name == crd["metadata"]["name"]][:1]:
-        for obj in list(sandbox.store.iter(rtype, None)):
-            obj["metadata"].pop("finalizers", None)
-            ns = obj["metadata"].get("namespace", "")
-            sandbox.store.delete(rtype, ns, obj["metadata"]["name"])
+    # all versions of a CRD share one storage, so any one of its types reaches every object
+    rtype = next((t for t in sandbox.registry.types.values() if t.crd_name == crd["metadata"]["name"]), None)
+    if rtype is None:
+        return
+    for obj in list(sandbox.store.iter(rtype, None)):
+        obj["metadata"].pop("finalizers", None)  # the object is going regardless; nothing may hold it
+        sandbox.store.delete(rtype, obj["metadata"].get("namespace", ""), obj["metadata"]["name"])
 
 
 async def delete_collection(sandbox, target: Target, request: web.Request) -> web.Response:
