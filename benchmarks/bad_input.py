@@ -214,7 +214,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     operator = Process(harness.qxo("operator", "--namespace", NAMESPACE), workdir / "operator.log",
                        env={"KUBECONFIG": str(kube.kubeconfig)})
     try:
-        cluster.kubectl("apply", "-f", str(harness.ROOT / "crds"))
+        cluster.apply_crds()
         cluster.core.create_namespace({"metadata": {"name": NAMESPACE}})
         cluster.core.create_namespaced_secret(NAMESPACE, brand_documents(brand)[0])
         cluster.custom.create_namespaced_custom_object(GROUP, VERSION, NAMESPACE, "qualtricsbrands",

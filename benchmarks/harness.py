@@ -199,8 +199,12 @@ class Cluster:
             raise RuntimeError(f"kubectl {' '.join(args)}: {result.stderr}")
         return result
 
+    def apply_crds(self) -> None:
+        files = sorted((ROOT / "crds").glob("qxo.dev_*.yaml"))  # crds/ also holds a kustomization
+        self.kubectl("apply", *(arg for path in files for arg in ("-f", str(path))))
+
     def prepare(self) -> None:
-        self.kubectl("apply", "-f", str(ROOT / "crds"))
+        self.apply_crds()
         self.core.create_namespace({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}})
 
     def create(self, documents: Iterable[dict[str, Any]]) -> None:
