@@ -287,8 +287,17 @@ class ReadyWatch:
             else:
                 self.all_ready.clear()
 
-    def wait(self, timeout: float) -> bool:
-        return self.all_ready.wait(timeout)
+    def wait(self, timeout: float, relist_every: float = 3.0) -> bool:
+        """True once every expected object is Ready; a full list every few seconds backs up the watches,
+        so one stream that stalls cannot hang a run (4 list calls per interval, in the kube counts)."""
+        deadline = time.monotonic() + timeout
+        while not self.all_ready.wait(min(relist_every, max(0.0, deadline - time.monotonic()))):
+            if time.monotonic() >= deadline:
+                return False
+            for kind in PLURALS:
+                for body in self.cluster.list(kind):
+                    self._note(kind, body)
+        return True
 
     def missing(self) -> list[tuple[str, str]]:
         with self._lock:
