@@ -65,6 +65,9 @@ def converge_qxo(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         result["writes_per_change"] = round(result["brand_writes"] / max(1, work.changes_needed), 3)
         calls = [e for e in brand.audit(brand_before["last"]) if e["seq"] <= at_ready["last"]]
         result["converge_calls"] = dict(collections.Counter(f"{e['method']} {e['route']}" for e in calls))
+        # Writes the brand refused (429 above its limit, injected faults) are retried: not extra changes.
+        result["brand_writes_refused"] = sum(e["method"] != "GET" and e["status"] in (0, 429, 500, 503)
+                                             for e in calls)
         result.update(call_rate(calls, result["converge_seconds"]))
         result.update(steady_state(args, cluster, brand, kube))
         result.update(peak_rss_mb=round(operator.peak_rss_mb(), 1), cpu_seconds_total=round(operator.cpu_seconds(), 2),
