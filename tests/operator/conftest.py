@@ -177,13 +177,14 @@ class World:
 
     # -- the operator process -----------------------------------------------------------------------
 
-    def start_operator(self) -> None:
+    def start_operator(self, *extra_args: str) -> None:
         env = {**os.environ, "KUBECONFIG": self.kubeconfig, "PYTHONUNBUFFERED": "1"}
         log = self.log_path.open("a")
         self.starts += 1
         log.write(f"---- operator start {self.starts}\n")
         log.flush()
-        self.operator = subprocess.Popen([sys.executable, "-m", "qxo", "operator", "--namespace", NAMESPACE],
+        self.operator = subprocess.Popen([sys.executable, "-m", "qxo", "operator", "--namespace", NAMESPACE,
+                                          *extra_args],
                                          env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def kill_operator(self) -> None:
@@ -207,6 +208,18 @@ class World:
     def log_tail(self, lines: int = 40) -> str:
         return "\n".join(self.log_text().splitlines()[-lines:])
 
+    def log_records(self) -> list[dict[str, Any]]:
+        """Every line the operator logged, each one JSON (its log is not a terminal)."""
+        records = []
+        for line in self.log_text().splitlines():
+            if line.startswith("---- operator start"):
+                continue
+            try:
+                records.append(json.loads(line))
+            except ValueError:
+                raise AssertionError(f"an operator log line is not JSON: {line!r}") from None
+        return records
+
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
@@ -219,6 +232,12 @@ def world(tmp_path: Path) -> Iterator[World]:
         world.start_operator()
         try:
             yield world
+            world.stop_operator()
+            records = world.log_records()
+            assert not [r for r in records if "Traceback" in str(r.get("exc_info", ""))
+                        and r.get("level") in ("ERROR", "CRITICAL")], "the operator logged an unexpected error"
+            leaked = [token for token in brand.tokens.values() if token in world.log_text()]
+            assert leaked == [], "a brand token reached the operator log"
         finally:
             world.stop_operator()
             world.api.close()

@@ -51,7 +51,7 @@ def test_steady_state_makes_no_writes_and_reads_pages_not_resources(world, examp
         world.refresh_brand()
         world.wait_for(lambda b=before: len(world.audit()) > b, "a fresh observation")
         world.wait_condition("QualtricsBrand", "acme")
-    assert world.writes(since=mark) == []
+    assert world.writes(since=mark) == [], [(w["method"], w["path"]) for w in world.writes(since=mark)]
     pages_per_observation = {r["route"] for r in world.reads(since=mark)}
     assert pages_per_observation <= {"/API/v3/brands/{brandId}/extensions", "/API/v3/brands/{brandId}/accounts",
                                      "/API/v3/brands/{brandId}/salesforce-connections",
@@ -67,7 +67,8 @@ def test_out_of_band_domain_is_reverted(world, examples):
     world.refresh_brand()
     world.wait_for(lambda: sorted(world.brand_call("GET", "/brands/{brandId}/extensions/webservice/domains")
                                   ["domains"]) == declared, "the domain added in the UI to be removed")
-    assert any("-https://evil.example" in e.message for e in world.events())
+    world.wait_for(lambda: any("-https://evil.example" in e.message for e in world.events()),
+                   "the Event saying what was put back")
 
 
 def test_secret_rotation_reaches_the_account_without_leaking(world, examples):
@@ -167,3 +168,12 @@ def test_restart_in_the_middle_of_creating_leaves_one_of_each(world, examples):
     accounts = world.brand_call("GET", "/brands/{brandId}/accounts?pageSize=100")["elements"]
     names = sorted(a["name"] for a in accounts)
     assert names == sorted({a["name"] for a in accounts}) == ["Acme social listening", "Acme ticketing API"]
+
+
+def test_an_empty_credential_is_refused_and_never_sent(world, examples):
+    secret = find(examples, "Secret", "ticketing-credentials")
+    secret["stringData"] = {key: "" for key in secret["stringData"]}
+    world.apply(examples)
+    condition = world.wait_condition("ExtensionAccount", "ticketing", status="False", reason="EmptyCredential")
+    assert condition["message"].startswith("spec.credentials.secretRef:")
+    assert not [w for w in world.writes() if "/webservice/accounts" in w["path"]]

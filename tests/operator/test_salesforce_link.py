@@ -68,3 +68,40 @@ def test_revoked_refresh_token_stops_until_the_secret_is_replaced(world, salesfo
     world.wait_condition("SalesforceLink", "ana-lima-production", timeout=90)
     assert fresh not in world.log_text()
     assert salesforce.counters["tokenRequests"] > calls
+
+
+def connections_of(world):
+    return world.brand_call("GET", "/brands/{brandId}/salesforce-connections?pageSize=100")["elements"]
+
+
+def test_a_new_owner_is_a_new_connection_and_the_old_one_goes(world, salesforce, documents):
+    world.apply(documents)
+    world.wait_condition("SalesforceLink", "ana-lima-production", timeout=90)
+    before = world.get("SalesforceLink", "ana-lima-production")["status"]["externalId"]
+    world.patch("SalesforceLink", "ana-lima-production", {"spec": {"owner": "chen.wei@acme.example"}})
+    world.wait_for(lambda: world.get("SalesforceLink", "ana-lima-production")["status"].get("externalId")
+                   not in (None, before), "a connection under the new owner")
+    world.wait_condition("SalesforceLink", "ana-lima-production", timeout=60)
+    ids = {c["id"] for c in connections_of(world)}
+    assert before not in ids
+    assert world.get("SalesforceLink", "ana-lima-production")["status"]["externalId"] in ids
+
+
+def test_a_second_link_to_the_same_org_is_refused_and_a_sixth_connection_too(world, salesforce, documents):
+    ben = next(d for d in documents if d["metadata"]["name"] == "ben-okafor-sandbox")
+    twin = {**ben, "metadata": {**ben["metadata"], "name": "ben-okafor-twin"}}
+    world.apply(documents)
+    world.wait_condition("SalesforceLink", "ben-okafor-sandbox", timeout=90)
+    world.apply(twin)
+    condition = world.wait_condition("SalesforceLink", "ben-okafor-twin", status="False", reason="DuplicateLink")
+    assert condition["message"].startswith("spec.owner:")
+    # Five connections for Chen made in the UI, to other orgs: the link would be his sixth.
+    chen = world.brand_call("GET", "/users?pageSize=100")["elements"]
+    chen_id = next(u["id"] for u in chen if u["username"] == "chen.wei@acme.example")
+    for i in range(5):
+        world.brand_call("POST", f"/users/{chen_id}/salesforce-connections",
+                         {"name": f"ui-{i}", "environment": "Production", "instanceUrl": f"https://org{i}.example.com",
+                          "orgId": f"00D00000000000{i}AAA", "credentials": {}})
+    world.patch("SalesforceLink", "ana-lima-production", {"spec": {"owner": "chen.wei@acme.example"}})
+    condition = world.wait_condition("SalesforceLink", "ana-lima-production", status="False", reason="TooManyLinks")
+    assert condition["message"].startswith("spec.owner:")

@@ -165,6 +165,10 @@ async def _credentials(rt: Runtime, key: ObjectKey, spec: ExtensionAccountSpec) 
     for i, name in enumerate(wanted):
         if name not in secret.values:
             raise Refused("SecretKeyMissing", f"spec.credentials.keys[{i}]: Secret {secret.name} has no key {name!r}")
+        if not secret.values[name]:
+            # An exported placeholder nobody filled in must never blank real credentials in the brand.
+            raise Refused("EmptyCredential", f"spec.credentials.secretRef: Secret {secret.name} has an empty "
+                                             f"value for key {name!r}")
     return accounts.Credentials(accounts.SecretVersion(secret.name, secret.resource_version),
                                 {name: secret.values[name] for name in wanted})
 
@@ -306,6 +310,19 @@ async def _owner_id(session: BrandSession, owner: str) -> str:
     return ids[owner]
 
 
+def _check_single_link(rt: Runtime, key: ObjectKey, owner: str, org_id: str) -> None:
+    """One SalesforceLink per owner and org (the brand keeps one connection per pair): the oldest wins."""
+    def age(k: ObjectKey) -> tuple[str, str]:
+        meta = (rt.index.body(k) or {}).get("metadata") or {}
+        return (meta.get("creationTimestamp") or "", k.name)
+    rivals = sorted((k for k in rt.index.keys(LINK) if k.namespace == key.namespace and k != key
+                     and ((rt.index.body(k) or {}).get("spec") or {}).get("owner") == owner
+                     and ((rt.index.body(k) or {}).get("status") or {}).get("orgId") == org_id), key=age)
+    if rivals and age(rivals[0]) < age(key):
+        raise Refused("DuplicateLink", f"spec.owner: SalesforceLink {rivals[0].name} already links {owner} to "
+                                       f"Salesforce org {org_id}; a user has one connection per org")
+
+
 async def converge_link(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) -> Outcome:
     spec = SalesforceLinkSpec.model_validate(body.get("spec") or {})
     session = rt.session_for(key.sibling(BRAND, spec.brand_ref.name))
@@ -323,11 +340,14 @@ async def converge_link(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) ->
         message = "; ".join(f"{check.name} {check.result}: {check.message}" for check in failed)
         return Outcome.refused("PreflightFailed", message, status=status, extra_conditions=[
             authenticated, Condition("PreflightPassed", "False", "PreflightFailed", message)])
+    _check_single_link(rt, key, spec.owner, token.organization_id)
     state = await session.observe()
     known = _status(body).get("externalId")
     recorded = state.connections.get(known) if known else None
+    # The natural key of a connection is (owner, org): the brand allows one per pair, so adopt it.
     existing = recorded if recorded is not None and recorded.user_id == owner_id else next(
-        (c for c in state.connections.values() if c.user_id == owner_id and c.name == key.name), None)
+        (c for c in state.connections.values() if c.user_id == owner_id and c.org_id == token.organization_id),
+        None)
     previous = recorded if recorded is not None and recorded.user_id != owner_id else None
     applied = link.fingerprint[1:3]
     credentials_changed = existing is not None and rt.link_credentials.get(key) != applied

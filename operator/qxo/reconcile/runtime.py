@@ -45,6 +45,7 @@ class Runtime:
         self._reconciled: dict[ObjectKey, tuple] = {}
         self._seen: dict[ObjectKey, tuple] = {}
         self._secret_versions: dict[ObjectKey, str] = {}
+        self.closing = False
         self.links: dict[ObjectKey, Any] = {}                      # SalesforceLink -> its LinkSession
         self.link_credentials: dict[ObjectKey, tuple] = {}         # Secret versions pushed to the brand
 
@@ -113,6 +114,7 @@ class Runtime:
         return kinds.resync_seconds(body) if body else DEFAULT_RESYNC_SECONDS
 
     async def close(self) -> None:
+        self.closing = True  # reconciles still in flight will find their clients closed: not a bug
         for link in self.links.values():
             link.close()
         self.links.clear()
@@ -161,5 +163,7 @@ class Runtime:
                 session.invalidate()
             return Outcome.retrying("ObservationStale", f"the brand changed under us: {stale}", 1.0)
         except Exception as unexpected:  # never crash the loop on a bug: report it and retry
+            if self.closing:
+                return Outcome.retrying("ShuttingDown", "the operator is stopping")
             logger.exception("reconciling a %s failed unexpectedly", kind)
             return Outcome.retrying("InternalError", f"{type(unexpected).__name__}: {unexpected}")
