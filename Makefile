@@ -33,3 +33,10 @@ clean:
 .PHONY: crds
 crds: $(STAMP)
 	$(BIN)/python -m qxo.api.crdgen crds
+
+# A small version of the benchmarks (docs/performance.md, docs/reliability.md): a few minutes on 2 cores.
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python benchmarks/converge.py --resources 60 --latency-ms 20 --steady refresh
+	$(BIN)/python benchmarks/chaos.py --resources 40 --kill-cycles 3
+	$(BIN)/python benchmarks/bad_input.py --fuzz-examples 100

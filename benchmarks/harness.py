@@ -1,0 +1,318 @@
+"""Shared machinery of the benchmarks: sandboxes and operators as processes, the workload, and the meters.
+
+Every server runs in its own process on a free loopback port, so the operator under test competes
+with the sandboxes for CPU the way it would with a real API server, and every figure comes from
+outside the operator: /proc for its CPU and memory, the brand sandbox's audit totals for brand
+calls, the kube sandbox's request counters for Kubernetes API calls.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from kubernetes import client as k8s
+from kubernetes import config as k8s_config
+from kubernetes import watch as k8s_watch
+
+ROOT = Path(__file__).resolve().parents[1]
+NAMESPACE = "qxo-bench"
+GROUP, VERSION = "qxo.dev", "v1alpha1"
+PLURALS = {"QualtricsBrand": "qualtricsbrands", "ExtensionInstall": "extensioninstalls",
+           "ExtensionAccount": "extensionaccounts", "AccountGrant": "accountgrants"}
+GROUPS = ("CX Analysts", "Support Leads", "Marketing")
+USERS = ("ana.lima@acme.example", "ben.okafor@acme.example", "chen.wei@acme.example", "dana.berg@acme.example")
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def _wait_file(path: Path, proc: subprocess.Popen, what: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not (path.exists() and path.stat().st_size > 0):
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with {proc.returncode} before it was ready")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what} was not ready within {timeout}s")
+        time.sleep(0.05)
+    time.sleep(0.1)  # the writer may still be flushing
+
+
+class Process:
+    """A child process in its own session (so a kill takes its children too), logging to a file."""
+
+    def __init__(self, argv: list[str], log: Path, env: dict[str, str] | None = None) -> None:
+        self.argv, self.log_path, self.env = argv, log, env
+        self.proc: subprocess.Popen | None = None
+        self.starts = 0
+
+    def start(self) -> None:
+        self.starts += 1
+        with self.log_path.open("a") as log:
+            log.write(f"---- start {self.starts}\n")
+        handle = self.log_path.open("a")
+        self.proc = subprocess.Popen(self.argv, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
+                                     env={**os.environ, "PYTHONUNBUFFERED": "1", **(self.env or {})})
+        handle.close()
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill(self) -> None:
+        if self.alive():
+            os.killpg(self.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.alive():
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def cpu_seconds(self) -> float:
+        """utime + stime of the process itself, from /proc/<pid>/stat."""
+        stat = Path(f"/proc/{self.pid}/stat").read_text()
+        fields = stat[stat.rindex(")") + 2:].split()
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+    def peak_rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def qxo(*args: str) -> list[str]:
+    return [sys.executable, "-m", "qxo", *args]
+
+
+class KubeSandbox:
+    def __init__(self, workdir: Path, name: str = "kube") -> None:
+        self.kubeconfig = workdir / f"{name}.kubeconfig"
+        self.process = Process(qxo("sandbox", "kube", "--port", "0", "--kubeconfig", str(self.kubeconfig)),
+                               workdir / f"{name}.log")
+
+    def start(self) -> KubeSandbox:
+        self.process.start()
+        _wait_file(self.kubeconfig, self.process.proc, "the kube sandbox")
+        self.url = yaml.safe_load(self.kubeconfig.read_text())["clusters"][0]["cluster"]["server"]
+        return self
+
+    def stats(self) -> int:
+        with urllib.request.urlopen(f"{self.url}/_sandbox/stats") as response:
+            return json.load(response)["total"]
+
+
+class BrandSandbox:
+    def __init__(self, workdir: Path, *, latency_ms: float = 0, rate_limit: int | None = None,
+                 extra_extensions: int = 0, faults: str | None = None, seed: int = 0, name: str = "brand") -> None:
+        self.credentials_path = workdir / f"{name}.credentials.json"
+        argv = qxo("sandbox", "brand", "--port", "0", "--db", str(workdir / f"{name}.db"),
+                   "--credentials-out", str(self.credentials_path), "--latency-ms", str(latency_ms),
+                   "--extra-extensions", str(extra_extensions), "--seed", str(seed))
+        if rate_limit:
+            argv += ["--rate-limit", str(rate_limit)]
+        if faults:
+            argv += ["--faults", faults]
+        self.process = Process(argv, workdir / f"{name}.log")
+
+    def start(self) -> BrandSandbox:
+        self.process.start()
+        _wait_file(self.credentials_path, self.process.proc, "the brand sandbox")
+        self.credentials = json.loads(self.credentials_path.read_text())
+        self.url = self.credentials["base_url"]
+        self.token = self.credentials["tokens"]["admin@acme.example"]
+        return self
+
+    def totals(self) -> dict[str, int]:
+        """reads, writes, changes (writes that changed something), tokens and the last audit seq."""
+        with urllib.request.urlopen(f"{self.url}/_sandbox/audit?limit=0") as response:
+            document = json.load(response)
+        return {**document["totals"], "last": document["last"]}
+
+    def audit(self, since: int = 0) -> list[dict[str, Any]]:
+        entries = []
+        while True:
+            with urllib.request.urlopen(f"{self.url}/_sandbox/audit?since={since}&limit=5000") as response:
+                page = json.load(response)["entries"]
+            if not page:
+                return entries
+            entries += page
+            since = page[-1]["seq"]
+
+    def call(self, method: str, path: str, body: Any = None, user: str = "admin@acme.example") -> Any:
+        request = urllib.request.Request(
+            f"{self.url}/API/v3{path}", method=method, data=None if body is None else json.dumps(body).encode(),
+            headers={"X-API-TOKEN": self.credentials["tokens"][user], "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            payload = response.read()
+        return json.loads(payload)["result"] if payload else None
+
+    def paged(self, path: str) -> list[dict[str, Any]]:
+        elements, url = [], path + ("&" if "?" in path else "?") + "pageSize=500"
+        while url:
+            result = self.call("GET", url)
+            elements += result["elements"]
+            following = result.get("nextPage")
+            url = following.split("/API/v3", 1)[1] if following else None
+        return elements
+
+    def put_faults(self, spec: dict[str, Any]) -> None:
+        request = urllib.request.Request(f"{self.url}/_sandbox/faults", method="PUT", data=json.dumps(spec).encode(),
+                                         headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(request).close()
+
+
+class Cluster:
+    """The kubernetes client on a kube sandbox: CRDs, the namespace, creating and watching objects."""
+
+    def __init__(self, kube: KubeSandbox) -> None:
+        self.kube = kube
+        self.api = k8s_config.new_client_from_config(config_file=str(kube.kubeconfig))
+        self.custom = k8s.CustomObjectsApi(self.api)
+        self.core = k8s.CoreV1Api(self.api)
+
+    def kubectl(self, *args: str, input: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
+        result = subprocess.run(["kubectl", "--kubeconfig", str(self.kube.kubeconfig), *args], input=input,
+                                capture_output=True, text=True, timeout=120)
+        if check and result.returncode != 0:
+            raise RuntimeError(f"kubectl {' '.join(args)}: {result.stderr}")
+        return result
+
+    def apply_crds(self) -> None:
+        files = sorted((ROOT / "crds").glob("qxo.dev_*.yaml"))  # crds/ also holds a kustomization
+        self.kubectl("apply", *(arg for path in files for arg in ("-f", str(path))))
+
+    def prepare(self) -> None:
+        self.apply_crds()
+        self.core.create_namespace({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}})
+
+    def create(self, documents: Iterable[dict[str, Any]]) -> None:
+        for document in documents:
+            if document["kind"] == "Secret":
+                self.core.create_namespaced_secret(NAMESPACE, document)
+            else:
+                self.custom.create_namespaced_custom_object(GROUP, VERSION, NAMESPACE, PLURALS[document["kind"]],
+                                                            document)
+
+    def patch(self, kind: str, name: str, body: dict[str, Any]) -> None:
+        self.custom.patch_namespaced_custom_object(GROUP, VERSION, NAMESPACE, PLURALS[kind], name, body)
+
+    def list(self, kind: str) -> list[dict[str, Any]]:
+        return self.custom.list_namespaced_custom_object(GROUP, VERSION, NAMESPACE, PLURALS[kind])["items"]
+
+    def close(self) -> None:
+        self.api.close()
+
+
+def is_ready(body: dict[str, Any]) -> bool:
+    status = body.get("status") or {}
+    if status.get("observedGeneration") != body["metadata"].get("generation"):
+        return False
+    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or ())
+
+
+@dataclass
+class ReadyWatch:
+    """Watches every qxo kind (one stream per kind) and notes when each object first and last became Ready."""
+
+    cluster: Cluster
+    expected: set[tuple[str, str]]
+    ready: set[tuple[str, str]] = field(default_factory=set)
+    stop: threading.Event = field(default_factory=threading.Event)
+    all_ready: threading.Event = field(default_factory=threading.Event)
+
+    def start(self) -> ReadyWatch:
+        self._lock = threading.Lock()
+        self._threads = [threading.Thread(target=self._watch, args=(kind,), daemon=True) for kind in PLURALS]
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def _watch(self, kind: str) -> None:
+        version = None
+        while not self.stop.is_set():
+            try:
+                if version is None:
+                    listing = self.cluster.custom.list_namespaced_custom_object(GROUP, VERSION, NAMESPACE,
+                                                                                PLURALS[kind])
+                    for body in listing["items"]:
+                        self._note(kind, body)
+                    version = listing["metadata"]["resourceVersion"]
+                stream = k8s_watch.Watch().stream(
+                    self.cluster.custom.list_namespaced_custom_object, GROUP, VERSION, NAMESPACE, PLURALS[kind],
+                    resource_version=version, timeout_seconds=5, allow_watch_bookmarks=True)
+                for event in stream:
+                    body = event["object"]
+                    version = body["metadata"]["resourceVersion"]
+                    if event["type"] != "BOOKMARK":
+                        self._note(kind, body, deleted=event["type"] == "DELETED")
+            except k8s.exceptions.ApiException as error:
+                if error.status == 410:
+                    version = None
+                else:
+                    time.sleep(0.5)
+            except Exception:
+                time.sleep(0.5)
+
+    def _note(self, kind: str, body: dict[str, Any], deleted: bool = False) -> None:
+        key = (kind, body["metadata"]["name"])
+        with self._lock:
+            if is_ready(body) and not deleted:
+                self.ready.add(key)
+            else:
+                self.ready.discard(key)
+            if self.expected <= self.ready:
+                self.all_ready.set()
+            else:
+                self.all_ready.clear()
+
+    def wait(self, timeout: float, relist_every: float = 3.0) -> bool:
+        """True once every expected object is Ready; a full list every few seconds backs up the watches,
+        so one stream that stalls cannot hang a run (4 list calls per interval, in the kube counts)."""
+        deadline = time.monotonic() + timeout
+        while not self.all_ready.wait(min(relist_every, max(0.0, deadline - time.monotonic()))):
+            if time.monotonic() >= deadline:
+                return False
+            for kind in PLURALS:
+                for body in self.cluster.list(kind):
+                    self._note(kind, body)
+        return True
+
+    def missing(self) -> list[tuple[str, str]]:
+        with self._lock:
+            return sorted(self.expected - self.ready)
+
+    def close(self) -> None:
+        self.stop.set()
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM (and SIGINT where a background shell ignores it) unwinds, so every child process is stopped."""
+    def leave(signum: int, _frame: Any) -> None:
+        raise SystemExit(128 + signum)
+    signal.signal(signal.SIGTERM, leave)
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")

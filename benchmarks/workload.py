@@ -1,0 +1,101 @@
+"""The benchmark workload: one QualtricsBrand and N-1 installs, accounts and grants, with the writes they need.
+
+Installs use the brand sandbox's synthetic first-party extensions (`bench-001`, ...: no terms, domains
+editable) so any N fits the catalog. Every group of five resources is one install with two accounts and
+a grant for each, which is how a real brand looks: few installs, several accounts per install.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness import GROUPS, NAMESPACE, USERS
+
+API = "qxo.dev/v1alpha1"
+# Install (PUT installation) + PutDomains (the declared domain is not the default) + PutEnablement.
+WRITES = {"ExtensionInstall": 3, "ExtensionAccount": 1, "AccountGrant": 1, "QualtricsBrand": 0}
+
+
+def _meta(name: str, **extra: Any) -> dict[str, Any]:
+    return {"name": name, "namespace": NAMESPACE, **extra}
+
+
+def brand(base_url: str, token: str, *, rate_limit: int | None, resync: str) -> list[dict[str, Any]]:
+    spec: dict[str, Any] = {"brandId": "acme", "baseURL": base_url, "resyncInterval": resync,
+                            "credentials": {"type": "APIToken",
+                                            "apiTokenSecretRef": {"name": "acme-api-token", "key": "token"}}}
+    if rate_limit:
+        spec["rateLimit"] = {"requestsPerMinute": min(rate_limit, 3000)}
+    return [{"apiVersion": "v1", "kind": "Secret", "metadata": _meta("acme-api-token"), "type": "Opaque",
+             "stringData": {"token": token}},
+            {"apiVersion": API, "kind": "QualtricsBrand", "metadata": _meta("acme"), "spec": spec}]
+
+
+def install(i: int) -> dict[str, Any]:
+    return {"apiVersion": API, "kind": "ExtensionInstall", "metadata": _meta(f"bench-{i:03d}"),
+            "spec": {"brandRef": {"name": "acme"}, "extensionId": f"bench-{i:03d}",
+                     "domains": [f"https://svc{i:03d}.bench.example"],
+                     "enablement": {"groups": [GROUPS[i % len(GROUPS)]]}}}
+
+
+def account(i: int, suffix: str, secret_value: str) -> list[dict[str, Any]]:
+    name = f"bench-{i:03d}-{suffix}"
+    return [{"apiVersion": "v1", "kind": "Secret", "metadata": _meta(f"{name}-credentials"), "type": "Opaque",
+             "stringData": {"apiKey": secret_value}},
+            {"apiVersion": API, "kind": "ExtensionAccount", "metadata": _meta(name),
+             "spec": {"installRef": {"name": f"bench-{i:03d}"}, "displayName": f"Bench account {i:03d} {suffix}",
+                      "credentials": {"secretRef": {"name": f"{name}-credentials"}}}}]
+
+
+def grant(i: int, suffix: str) -> dict[str, Any]:
+    spec: dict[str, Any] = {"accountRef": {"name": f"bench-{i:03d}-{suffix}"}}
+    if suffix == "a":
+        spec["users"] = [{"user": USERS[i % len(USERS)], "access": "User"}]
+    else:
+        spec["groups"] = [{"group": GROUPS[i % len(GROUPS)], "access": "User"}]
+    return {"apiVersion": API, "kind": "AccountGrant", "metadata": _meta(f"bench-{i:03d}-{suffix}"), "spec": spec}
+
+
+@dataclass
+class Workload:
+    documents: list[dict[str, Any]] = field(default_factory=list)
+    installs: int = 0
+    secrets: dict[str, str] = field(default_factory=dict)  # Secret name -> the credential value inside
+
+    @property
+    def resources(self) -> list[dict[str, Any]]:
+        return [d for d in self.documents if d["kind"] != "Secret"]
+
+    @property
+    def keys(self) -> set[tuple[str, str]]:
+        return {(d["kind"], d["metadata"]["name"]) for d in self.resources}
+
+    @property
+    def changes_needed(self) -> int:
+        return sum(WRITES[d["kind"]] for d in self.resources)
+
+
+def generate(n: int, base_url: str, token: str, *, rate_limit: int | None = None, resync: str = "30s",
+             secret_prefix: str = "FAKE-bench") -> Workload:
+    """N resources in all (the brand included), in dependency order."""
+    work = Workload(documents=brand(base_url, token, rate_limit=rate_limit, resync=resync))
+    count, i = 1, 0
+    while count < n:
+        i += 1
+        work.installs = i
+        work.documents.append(install(i))
+        count += 1
+        for suffix in ("a", "b"):
+            for kind in ("account", "grant"):
+                if count >= n:
+                    break
+                if kind == "account":
+                    value = f"{secret_prefix}-{i:03d}-{suffix}-value"
+                    documents = account(i, suffix, value)
+                    work.secrets[documents[0]["metadata"]["name"]] = value
+                    work.documents += documents
+                else:
+                    work.documents.append(grant(i, suffix))
+                count += 1
+    return work
