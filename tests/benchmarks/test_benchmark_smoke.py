@@ -61,7 +61,5 @@ def test_bad_input_is_refused_naming_the_field_and_never_crashes_the_operator(ba
     assert bad_input["operator_alive"] and bad_input["tracebacks_in_log"] == 0
 
 
-@pytest.mark.xfail(strict=True, reason="the operator writes to the brand for an enablement listing one user twice "
-                                       "in different case (docs/reliability.md, bad input)")
 def test_bad_input_makes_no_brand_write(bad_input):
     assert bad_input["brand_write_calls"] == []

@@ -7,6 +7,7 @@ from typing import Any
 
 from qxo.api.grant import AccountGrantSpec
 from qxo.qualtrics.models import Access, Account, Identity
+from qxo.reconcile.install import refuse_same_user_twice
 from qxo.reconcile.outcome import Refused
 from qxo.reconcile.session import BrandSession
 
@@ -86,6 +87,7 @@ async def desired_access(session: BrandSession, spec: AccountGrantSpec) -> Acces
     for i, name in enumerate(groups):
         if name not in group_ids:
             raise Refused("UnknownGroup", f"spec.groups[{i}].group: the brand has no group {name!r}")
+    refuse_same_user_twice("spec.users", users, user_ids)
     return Access.of(all_users=spec.all_users is not None,
                      users=[(user_ids[e.user], str(e.access)) for e in spec.users],
                      groups=[(group_ids[e.group], str(e.access)) for e in spec.groups])

@@ -131,6 +131,7 @@ async def desired_from_spec(session: BrandSession, spec: Any) -> DesiredInstall:
         for i, user in enumerate(users):
             if user not in user_ids:
                 raise Refused("UnknownUser", f"spec.enablement.users[{i}]: the brand has no user {user!r}")
+        refuse_same_user_twice("spec.enablement.users", users, user_ids)
         for i, group in enumerate(groups):
             if group not in group_ids:
                 raise Refused("UnknownGroup", f"spec.enablement.groups[{i}]: the brand has no group {group!r}")
@@ -143,6 +144,17 @@ async def desired_from_spec(session: BrandSession, spec: Any) -> DesiredInstall:
         domains=None if spec.domains is None else frozenset(spec.domains),
         enablement=enablement,
     )
+
+
+def refuse_same_user_twice(field: str, names: list[str], ids: dict[str, str]) -> None:
+    """Two spellings of one user (a username and its email, or another case) would make the brand
+    refuse the whole list after other writes went through: refuse it before any write."""
+    first: dict[str, int] = {}
+    for i, name in enumerate(names):
+        j = first.setdefault(ids[name], i)
+        if j != i:
+            raise Refused("DuplicateUser", f"{field}[{i}]: {name!r} is the same brand user as {field}[{j}] "
+                                           f"({names[j]!r})")
 
 
 async def apply(session: BrandSession, action: Action) -> None:
