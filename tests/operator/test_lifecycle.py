@@ -205,3 +205,16 @@ def test_brand_says_why_it_cannot_connect(world, examples):
     condition = world.wait_condition("QualtricsBrand", "acme", status="False", reason="BrandMismatch")
     assert condition["message"].startswith("spec.brandId:")
     assert world.writes() == []
+
+
+def test_a_second_grant_for_one_account_is_refused_naming_the_first(world, examples):
+    converge(world, examples)
+    grant = find(examples, "AccountGrant", "ticketing")
+    rival = {**grant, "metadata": {**grant["metadata"], "name": "ticketing-too"},
+             "spec": {**grant["spec"], "users": [{"user": "dana.berg@acme.example", "access": "User"}],
+                      "groups": []}}
+    writes = len(world.writes())
+    world.apply(rival)
+    condition = world.wait_condition("AccountGrant", "ticketing-too", status="False", reason="ConflictingGrant")
+    assert condition["message"].startswith("spec.accountRef:") and "ticketing" in condition["message"]
+    assert len(world.writes()) == writes

@@ -74,6 +74,11 @@ class ObjectIndex:
     def body(self, key: ObjectKey) -> Mapping[str, Any] | None:
         return self._bodies.get(key)
 
+    def age(self, key: ObjectKey) -> tuple[str, str]:
+        """Sort key, oldest first: when two objects claim one remote thing, the older one keeps it."""
+        meta = (self._bodies.get(key) or {}).get("metadata") or {}
+        return (meta.get("creationTimestamp") or "", key.name)
+
     def keys(self, kind: str) -> list[ObjectKey]:
         return [key for key in self._bodies if key.kind == kind]
 

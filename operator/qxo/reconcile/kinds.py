@@ -258,9 +258,7 @@ async def finalize_account(rt: Runtime, key: ObjectKey, body: Mapping[str, Any])
 
 def _check_single_grant(rt: Runtime, key: ObjectKey, account_key: ObjectKey) -> None:
     """One AccountGrant per account: the oldest wins, the others say which one they lose to."""
-    def age(k: ObjectKey) -> tuple[str, str]:
-        meta = (rt.index.body(k) or {}).get("metadata") or {}
-        return (meta.get("creationTimestamp") or "", k.name)
+    age = rt.index.age
     rivals = sorted((k for k in rt.index.dependents(account_key) if k.kind == GRANT), key=age)
     if rivals and rivals[0] != key:
         raise Refused("ConflictingGrant", f"spec.accountRef: AccountGrant {rivals[0].name} already declares who may "
@@ -317,9 +315,7 @@ async def _owner_id(session: BrandSession, owner: str) -> str:
 
 def _check_single_link(rt: Runtime, key: ObjectKey, owner: str, org_id: str) -> None:
     """One SalesforceLink per owner and org (the brand keeps one connection per pair): the oldest wins."""
-    def age(k: ObjectKey) -> tuple[str, str]:
-        meta = (rt.index.body(k) or {}).get("metadata") or {}
-        return (meta.get("creationTimestamp") or "", k.name)
+    age = rt.index.age
     rivals = sorted((k for k in rt.index.keys(LINK) if k.namespace == key.namespace and k != key
                      and ((rt.index.body(k) or {}).get("spec") or {}).get("owner") == owner
                      and ((rt.index.body(k) or {}).get("status") or {}).get("orgId") == org_id), key=age)
