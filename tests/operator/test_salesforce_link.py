@@ -103,3 +103,18 @@ def test_a_second_link_to_the_same_org_is_refused_and_a_sixth_connection_too(wor
     world.patch("SalesforceLink", "ana-lima-production", {"spec": {"owner": "chen.wei@acme.example"}})
     condition = world.wait_condition("SalesforceLink", "ana-lima-production", status="False", reason="TooManyLinks")
     assert condition["message"].startswith("spec.owner:")
+
+
+def test_a_restart_sends_the_brand_nothing_it_already_has(world, salesforce, documents):
+    world.apply(documents)
+    for name in LINKS:
+        world.wait_condition("SalesforceLink", name, timeout=90)
+    before = world.get("SalesforceLink", "ana-lima-production")["status"]["lastPreflightTime"]
+    writes = len(world.writes())
+    world.kill_operator()
+    time.sleep(1.1)  # lastPreflightTime has one-second resolution
+    world.start_operator()
+    world.wait_for(lambda: world.get("SalesforceLink", "ana-lima-production")["status"]["lastPreflightTime"]
+                   != before, "the restarted operator to check the link again", timeout=90)
+    world.wait_condition("SalesforceLink", "ana-lima-production")
+    assert len(world.writes()) == writes

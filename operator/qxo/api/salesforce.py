@@ -194,6 +194,9 @@ class SalesforceLinkStatus(StatusBase):
     """Salesforce organization id."""
     instance_url: str | None = Field(default=None, alias="instanceURL")
     """Instance URL the org's API answers on."""
+    applied_credentials: str | None = None
+    """resourceVersions of the OAuth client and refresh token Secrets whose values the brand's connection
+    holds ("<client>/<refresh token>"): never a value or a hash of one."""
     token_secret_name: str | None = None
     """Secret (owned by this link) where the current access token is kept."""
     token_expires_at: datetime | None = None

@@ -351,7 +351,9 @@ async def converge_link(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) ->
         None)
     previous = recorded if recorded is not None and recorded.user_id != owner_id else None
     applied = link.fingerprint[1:3]
-    credentials_changed = existing is not None and rt.link_credentials.get(key) != applied
+    recorded_versions = _status(body).get("appliedCredentials")
+    last_sent = rt.link_credentials.get(key) or (tuple(recorded_versions.split("/", 1)) if recorded_versions else None)
+    credentials_changed = existing is not None and last_sent != applied
     actions = links.plan_connection(
         name=key.name, owner=spec.owner, owner_id=owner_id, environment=str(spec.environment),
         instance_url=token.instance_url, org_id=token.organization_id, existing=existing, previous=previous,
@@ -374,6 +376,7 @@ async def converge_link(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) ->
         raise
     if outcome.state is State.READY:
         rt.link_credentials[key] = applied
+        status["appliedCredentials"] = "/".join(applied)
     if result["connection"] is not None:
         status["externalId"] = result["connection"].id
     outcome.status = status
