@@ -10,6 +10,7 @@ from qxo.sandbox.kube import patches, protobuf, selectors
 from qxo.sandbox.kube.errors import ApiError
 from qxo.sandbox.kube.resources import builtin_types
 from qxo.sandbox.kube.tables import human_duration, json_path
+from qxo.sandbox.mergepatch import merge_patch
 
 DOC = {"metadata": {"name": "a"}, "spec": {"list": [1, 2], "map": {"k": "v"}}}
 
@@ -42,7 +43,7 @@ def test_json_patch_failures_are_422(ops):
 
 
 def test_merge_patch_is_rfc_7386():
-    assert patches.merge_patch({"a": {"b": 1, "c": 2}, "d": [1]}, {"a": {"b": None}, "d": [2], "e": {"f": None}}) \
+    assert merge_patch({"a": {"b": 1, "c": 2}, "d": [1]}, {"a": {"b": None}, "d": [2], "e": {"f": None}}) \
         == {"a": {"c": 2}, "d": [2], "e": {}}
 
 

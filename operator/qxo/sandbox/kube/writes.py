@@ -14,6 +14,7 @@ from qxo.sandbox.kube.errors import ApiError, bad_request
 from qxo.sandbox.kube.reads import Target, matcher, render, respond
 from qxo.sandbox.kube.resources import ResourceType
 from qxo.sandbox.kube.storage import clone
+from qxo.sandbox.mergepatch import merge_patch
 
 CRDS = ("apiextensions.k8s.io", "v1", "customresourcedefinitions")
 
@@ -166,7 +167,7 @@ async def patch(sandbox, target: Target, request: web.Request) -> web.Response:
     if kind == patches.MERGE:
         if not isinstance(body, dict):
             raise bad_request("merge patch must be a JSON object")
-        new = patches.merge_patch(current, body)
+        new = merge_patch(current, body)
     elif kind == patches.JSON_PATCH:
         new = patches.json_patch(current, body)
     elif kind == patches.STRATEGIC:
@@ -193,7 +194,7 @@ async def _apply(sandbox, target: Target, request: web.Request, body: Any) -> we
             _after_crd_write(sandbox, rtype, stored, None)
         return respond(render(rtype, stored), 201, warnings)
     applied.get("metadata", {}).pop("resourceVersion", None)
-    merged = patches.merge_patch(render(rtype, existing), applied)
+    merged = merge_patch(render(rtype, existing), applied)
     return await _write(sandbox, target, request, _object(merged, rtype, shared=True))
 
 

@@ -23,8 +23,9 @@ from pathlib import Path
 import trustme
 from aiohttp import web
 
+from qxo.sandbox.mergepatch import merge_patch
 from qxo.sandbox.salesforce.app import OrgState, build_app
-from qxo.sandbox.salesforce.org import default_org, merge_patch, validate
+from qxo.sandbox.salesforce.org import default_org, validate
 
 __all__ = ["SalesforceSandbox", "default_org"]
 

@@ -15,6 +15,7 @@ from xml.sax.saxutils import escape
 
 from aiohttp import web
 
+from qxo.sandbox.mergepatch import merge_patch
 from qxo.sandbox.salesforce import org as orgmodel
 from qxo.sandbox.salesforce.soql import SoqlError, execute
 
@@ -313,7 +314,7 @@ async def patch_org(request: web.Request) -> web.Response:
         patch = await request.json()
     except ValueError:
         return web.json_response({"message": "body: must be a JSON merge patch"}, status=400)
-    candidate = orgmodel.merge_patch(copy.deepcopy(state.org), patch)
+    candidate = merge_patch(copy.deepcopy(state.org), patch)
     try:
         orgmodel.validate(candidate)
     except ValueError as error:

@@ -6,9 +6,6 @@ Contact.ViewAllRecords: false`), so a JSON merge patch (RFC 7386) through `/_san
 
 from __future__ import annotations
 
-import copy
-from typing import Any
-
 OBJECT_FLAGS = ("Read", "Create", "Edit", "Delete", "ViewAllRecords", "ModifyAllRecords")
 FIELD_FLAGS = ("Read", "Edit")
 USER_FLAGS = ("ApiEnabled", "ViewSetup", "ViewAllData", "ModifyAllData", "ModifyMetadata", "CustomizeApplication")
@@ -107,19 +104,6 @@ def default_org() -> dict:
             "tokenLifetimeSeconds": 3600,
         },
     }
-
-
-def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7386: objects merge, null removes a key, anything else replaces."""
-    if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
-    result = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = merge_patch(result.get(key), value)
-    return result
 
 
 def validate(org: dict) -> None:
