@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
+from test_lifecycle import KINDS_IN_EXAMPLES
 
 from qxo.sandbox.salesforce import SalesforceSandbox
 
@@ -109,6 +110,8 @@ def test_a_restart_sends_the_brand_nothing_it_already_has(world, salesforce, doc
     world.apply(documents)
     for name in LINKS:
         world.wait_condition("SalesforceLink", name, timeout=90)
+    for kind, name in KINDS_IN_EXAMPLES:  # everything converged, so any write after the restart is waste
+        world.wait_condition(kind, name)
     before = world.get("SalesforceLink", "ana-lima-production")["status"]["lastPreflightTime"]
     writes = len(world.writes())
     world.kill_operator()
