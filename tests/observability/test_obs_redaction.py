@@ -14,7 +14,7 @@ from kopf._core.actions.loggers import ObjectLogger
 
 from qxo.observability import logs
 from qxo.observability.formatting import JsonFormatter
-from qxo.observability.redaction import MASK, Redactor, is_secret_key
+from qxo.observability.redaction import MASK, MAX_SECRETS, Redactor, is_secret_key
 
 log = logging.getLogger("qxo.clients.test")
 
@@ -139,3 +139,24 @@ def test_no_registered_secret_survives_in_json_output(secret, before, after):
     assert secret not in fields["message"]
     assert secret not in json.dumps(fields["detail"], ensure_ascii=False)
     assert json.dumps(secret)[1:-1] not in json.dumps(fields["detail"])
+
+
+def test_re_registering_a_value_makes_it_the_newest_so_it_outlives_the_bound():
+    redactor = Redactor()
+    redactor.register(["secret-keep"])
+    redactor.register(f"secret-{i:05d}" for i in range(MAX_SECRETS - 1))  # full, nothing dropped yet
+    redactor.register(["secret-keep"])  # read again, e.g. the Secret was converged again
+    redactor.register(f"secret-{i:05d}" for i in range(MAX_SECRETS - 1, MAX_SECRETS + 9))
+
+    assert redactor.values("secret-keep") == MASK
+    assert redactor.values("secret-00000") == "secret-00000"  # the oldest went
+
+
+def test_every_one_of_thousands_of_values_sharing_a_prefix_is_masked():
+    redactor = Redactor()
+    secrets = [f"tok-{i:06d}-{'x' * (i % 7)}" for i in range(3000)]
+    redactor.register(secrets)
+
+    line = f"a={secrets[5]} b={secrets[2999]}, c={secrets[1234]}!"
+    assert redactor.values(line) == f"a={MASK} b={MASK}, c={MASK}!"
+    assert redactor.values("tok-nothing-here") == "tok-nothing-here"
