@@ -10,6 +10,8 @@ from __future__ import annotations
 import random
 import time
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
 import kopf
 
@@ -35,12 +37,12 @@ def backoff(retry: int, suggested: float | None) -> float:
     return max(suggested or 0.0, random.uniform(ceiling / 2, ceiling))
 
 
-def report(body: kopf.Body, outcome: Outcome) -> None:
+def report(body: kopf.Body, outcome: Outcome, previous: Mapping[str, Any]) -> None:
     """One Event per remote change, and one per refusal (not one per retry)."""
     for change in outcome.changes:
         kopf.info(body, reason="Changed", message=change)
     if outcome.state in (State.REFUSED, State.DRIFTED, State.PAUSED):
-        if previous_verdict(body) != (outcome.verdict.reason, outcome.verdict.message):
+        if previous_verdict(previous) != (outcome.verdict.reason, outcome.verdict.message):
             kopf.warn(body, reason=outcome.verdict.reason, message=outcome.verdict.message)
 
 
@@ -73,18 +75,23 @@ def _register(kind: str, plural: str) -> None:
         key = ObjectKey.of(kind, body)
         if body.meta.get("deletionTimestamp"):
             return
-        await runtime.wakeups.wait(key, timeout=runtime.resync_seconds(key), stopped=stopped.wait())
+        await runtime.wakeups.wait(key, timeout=runtime.wait_seconds(key), stopped=stopped.wait())
         if stopped or body.meta.get("deletionTimestamp"):
             return
         started = time.monotonic()
         with logs.bind(kind=kind, namespace=key.namespace, name=key.name, generation=body.meta.get("generation"),
                        request_id=uuid.uuid4().hex[:12]):
             outcome = await runtime.converge(kind, body)
-        status = status_patch(body, outcome)
+        if outcome.deferred:  # waiting for a dependency still converging: nothing to say yet
+            record(kind, key, body, outcome, None, time.monotonic() - started)
+            return
+        previous = runtime.statuses.previous(key, body)
+        status = status_patch(body, outcome, previous)
         if status is not None:
             patch.status.update(status)
+            runtime.statuses.wrote(key, body, status)
         record(kind, key, body, outcome, status, time.monotonic() - started)
-        report(body, outcome)
+        report(body, outcome, previous)
         if outcome.retry:
             runtime.wakeups.wake(key)  # the retry itself must not wait for another wake-up
             raise kopf.TemporaryError(outcome.verdict.message, delay=backoff(retry, outcome.retry_after))
@@ -94,7 +101,7 @@ def _register(kind: str, plural: str) -> None:
         key = ObjectKey.of(kind, body)
         with logs.bind(kind=kind, namespace=key.namespace, name=key.name, request_id=uuid.uuid4().hex[:12]):
             outcome = await memo.runtime.finalize(kind, body)
-        report(body, outcome)
+        report(body, outcome, body.get("status") or {})
         if outcome.state in (State.READY, State.REFUSED):
             metrics.resource_deleted(kind, f"{key.namespace}/{key.name}")
         if outcome.state is State.REFUSED:

@@ -72,7 +72,7 @@ def _ready_dependency(rt: Runtime, key: ObjectKey, reason: str) -> Mapping[str, 
     body = rt.index.body(key)
     conditions = _status(body or {}).get("conditions") or ()
     if body is None or not any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions):
-        raise Waiting(reason, f"{key.kind} {key.name} is not Ready yet")
+        raise Waiting(reason, f"{key.kind} {key.name} is not Ready yet", dependency=key)
     return body
 
 

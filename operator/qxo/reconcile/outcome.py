@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qxo.reconcile.conditions import Condition, State, Verdict
 
+if TYPE_CHECKING:
+    from qxo.reconcile.keys import ObjectKey
+
 
 class Waiting(Exception):
-    """A dependency is not ready: the object waits and is woken when the dependency changes."""
+    """A dependency is not ready: the object waits and is woken when the dependency changes.
 
-    def __init__(self, reason: str, message: str) -> None:
+    `dependency` names the object waited for, when there is one, so the runtime can tell a
+    dependency still converging (wait silently) from one that reported a problem (say so).
+    """
+
+    def __init__(self, reason: str, message: str, dependency: ObjectKey | None = None) -> None:
         super().__init__(message)
         self.reason = reason
         self.message = message
+        self.dependency = dependency
 
 
 class Refused(Exception):
@@ -36,6 +44,8 @@ class Outcome:
     rotations: int = 0
     retry: bool = False
     retry_after: float | None = None
+    # Waiting on a dependency that is still converging: nothing to report yet (no status, no Event).
+    deferred: bool = False
 
     @property
     def state(self) -> State:

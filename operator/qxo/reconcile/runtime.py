@@ -7,6 +7,7 @@ dependency to wait for, which reconciler, how a remote failure maps to a conditi
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -21,11 +22,15 @@ from qxo.reconcile.index import ObjectIndex
 from qxo.reconcile.keys import BRAND, LINK, SECRET, ObjectKey, external_id, generation, is_paused, refresh_requested
 from qxo.reconcile.outcome import Outcome, Refused, Waiting
 from qxo.reconcile.session import BrandSession
+from qxo.reconcile.status import WrittenStatuses
 from qxo.reconcile.wakeups import Wakeups
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_RESYNC_SECONDS = 600.0
+# How long an object waits silently for a dependency that is still converging before it reports
+# Waiting anyway: a bound on silence should a wake-up be lost, not a delay anyone should see.
+DEFER_GRACE_SECONDS = 30.0
 
 
 def _ready(body: Mapping[str, Any] | None) -> bool:
@@ -45,6 +50,9 @@ class Runtime:
         self._reconciled: dict[ObjectKey, tuple] = {}
         self._seen: dict[ObjectKey, tuple] = {}
         self._secret_versions: dict[ObjectKey, str] = {}
+        self.verdicts: dict[ObjectKey, State] = {}         # each object's latest converge verdict
+        self._deferred_since: dict[ObjectKey, float] = {}  # objects waiting silently, since when
+        self.statuses = WrittenStatuses()
         self.closing = False
         self.applied_secrets: dict[ObjectKey, Any] = {}             # ExtensionAccount -> SecretVersion we sent
         self.links: dict[ObjectKey, Any] = {}                      # SalesforceLink -> its LinkSession
@@ -60,6 +68,9 @@ class Runtime:
             self.applied_secrets.pop(key, None)
             self._reconciled.pop(key, None)
             self._seen.pop(key, None)
+            self.verdicts.pop(key, None)
+            self._deferred_since.pop(key, None)
+            self.statuses.forget(key)
             self.wakeups.forget(key)
             self.wakeups.wake_all(self.index.dependents(key))
             return
@@ -70,7 +81,9 @@ class Runtime:
         visible = (_ready(body), status.get("externalId"), (body.get("spec") or {}).get("extensionId"))
         if self._seen.get(key) != visible:
             self._seen[key] = visible
-            self.wakeups.wake_all(self.index.dependents(key))
+            # Everything below a brand uses its session, so a brand's change concerns them all.
+            self.wakeups.wake_all(self.index.dependents_transitive(key) if kind == BRAND
+                                  else self.index.dependents(key))
 
     def saw_secret(self, namespace: str, name: str, resource_version: str | None, *, deleted: bool = False) -> None:
         key = ObjectKey(SECRET, namespace, name)
@@ -96,7 +109,7 @@ class Runtime:
     def session_for(self, brand_key: ObjectKey) -> BrandSession:
         session = self.sessions.get(brand_key)
         if session is None or not _ready(self.index.body(brand_key)):
-            raise Waiting("WaitingForBrand", f"QualtricsBrand {brand_key.name} is not Ready yet")
+            raise Waiting("WaitingForBrand", f"QualtricsBrand {brand_key.name} is not Ready yet", dependency=brand_key)
         return session
 
     async def replace_session(self, brand_key: ObjectKey, session: BrandSession | None) -> None:
@@ -115,6 +128,14 @@ class Runtime:
         body = self.index.body(brand_key) if brand_key else None
         return kinds.resync_seconds(body) if body else DEFAULT_RESYNC_SECONDS
 
+    def wait_seconds(self, key: ObjectKey) -> float:
+        """How long the object's loop may sleep unwoken: until its resync, or its silent wait's end."""
+        seconds = self.resync_seconds(key)
+        since = self._deferred_since.get(key)
+        if since is not None:
+            seconds = min(seconds, max(0.0, since + DEFER_GRACE_SECONDS - time.monotonic()))
+        return seconds
+
     async def close(self) -> None:
         self.closing = True  # reconciles still in flight will find their clients closed: not a bug
         for link in self.links.values():
@@ -129,8 +150,16 @@ class Runtime:
         key = ObjectKey.of(kind, body)
         self.index.remember(key, body)
         self._reconciled[key] = self._fingerprint(body)
-        outcome = await self._guarded(kind, lambda: kinds.converge(self, kind, key, body))
-        if kind == BRAND and outcome.state is State.READY:
+        outcome = await self._guarded(kind, lambda: kinds.converge(self, kind, key, body), waiter=key)
+        if outcome.deferred:
+            return outcome
+        self._deferred_since.pop(key, None)
+        previous, self.verdicts[key] = self.verdicts.get(key), outcome.state
+        if outcome.state is not State.READY and outcome.state is not previous:
+            # Dependents waiting silently for this verdict can now say what they wait for.
+            self.wakeups.wake_all(self.index.dependents(key))
+        if kind == BRAND and outcome.state is State.READY and _ready(body):
+            # Already Ready on the watch, so no change there will wake those waiting for the session.
             self.wakeups.wake_all(self.index.dependents_transitive(key))
         return outcome
 
@@ -138,11 +167,30 @@ class Runtime:
         key = ObjectKey.of(kind, body)
         return await self._guarded(kind, lambda: kinds.finalize(self, kind, key, body))
 
-    async def _guarded(self, kind: str, step: Callable[[], Awaitable[Outcome]]) -> Outcome:
+    def _defers(self, waiter: ObjectKey, waiting: Waiting) -> bool:
+        """Wait silently for a dependency that exists and has not reported a problem.
+
+        At start-up every object converges at once, so without this each dependent would first
+        report Waiting for a dependency that turns Ready moments later: a status write, a watch
+        event and an Event that tell nobody anything. The dependency's own Ready status (seen on
+        the watch) or a non-Ready verdict (`converge` above) wakes the dependent again.
+        """
+        dependency = waiting.dependency
+        if dependency is None or self.index.body(dependency) is None:
+            return False  # nothing will wake us: say what is missing
+        if self.verdicts.get(dependency, State.READY) is not State.READY:
+            return False  # the dependency reported a problem: say we wait for it
+        now = time.monotonic()
+        return now - self._deferred_since.setdefault(waiter, now) < DEFER_GRACE_SECONDS
+
+    async def _guarded(self, kind: str, step: Callable[[], Awaitable[Outcome]],
+                       waiter: ObjectKey | None = None) -> Outcome:
         """Every failure becomes a decision: wait, retry with backoff, or refuse with a condition."""
         try:
             return await step()
         except Waiting as waiting:
+            if waiter is not None and self._defers(waiter, waiting):
+                return Outcome.waiting(waiting.reason, waiting.message, deferred=True)
             return Outcome.waiting(waiting.reason, waiting.message)
         except Refused as refused:
             return Outcome.refused(refused.reason, refused.message)

@@ -9,12 +9,49 @@ from collections.abc import Mapping
 from typing import Any
 
 from qxo.reconcile.conditions import Conditions, render
-from qxo.reconcile.keys import generation
+from qxo.reconcile.keys import ObjectKey, generation
 from qxo.reconcile.outcome import Outcome
 
 
-def status_patch(body: Mapping[str, Any], outcome: Outcome) -> dict[str, Any] | None:
-    previous = body.get("status") or {}
+class WrittenStatuses:
+    """The status each object's loop last patched, until the watch shows a newer object.
+
+    Under load an object can converge again before the watch delivers its previous status
+    patch; diffing against that stale body would write the same status twice, with a new
+    lastTransitionTime. While the body is the one the last patch was computed from, the
+    patch is known to hold on top of it.
+    """
+
+    def __init__(self) -> None:
+        self._written: dict[ObjectKey, tuple[str | None, dict[str, Any]]] = {}
+
+    def previous(self, key: ObjectKey, body: Mapping[str, Any]) -> Mapping[str, Any]:
+        status = body.get("status") or {}
+        written = self._written.get(key)
+        if written is None:
+            return status
+        if written[0] != _resource_version(body):
+            del self._written[key]  # the watch has caught up: the body is the truth again
+            return status
+        return {**status, **written[1]}
+
+    def wrote(self, key: ObjectKey, body: Mapping[str, Any], patch: Mapping[str, Any]) -> None:
+        previous = self.previous(key, body)
+        self._written[key] = (_resource_version(body), {**previous, **patch})
+
+    def forget(self, key: ObjectKey) -> None:
+        self._written.pop(key, None)
+
+
+def _resource_version(body: Mapping[str, Any]) -> str | None:
+    return (body.get("metadata") or {}).get("resourceVersion")
+
+
+def status_patch(body: Mapping[str, Any], outcome: Outcome,
+                 previous: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+    """`previous` is the status to diff against when the body's may be stale (WrittenStatuses)."""
+    if previous is None:
+        previous = body.get("status") or {}
     conditions = render(Conditions(outcome.verdict, outcome.extra_conditions).as_list(),
                         previous.get("conditions"), generation(body))
     wanted = {**outcome.status, "observedGeneration": generation(body), "conditions": conditions}
@@ -23,9 +60,9 @@ def status_patch(body: Mapping[str, Any], outcome: Outcome) -> dict[str, Any] | 
     return wanted
 
 
-def previous_verdict(body: Mapping[str, Any]) -> tuple[str | None, str | None]:
+def previous_verdict(status: Mapping[str, Any]) -> tuple[str | None, str | None]:
     """(reason, message) the object last reported under Synced: to post an Event once per refusal."""
-    for condition in (body.get("status") or {}).get("conditions") or ():
+    for condition in status.get("conditions") or ():
         if condition.get("type") == "Synced":
             return condition.get("reason"), condition.get("message")
     return None, None
