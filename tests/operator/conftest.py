@@ -199,7 +199,7 @@ class World:
         if self.operator is not None and self.operator.poll() is None:
             # A SIGINT while Python is still importing prints a bare traceback: let it start first.
             self.wait_for(lambda: self.operator.poll() is not None
-                          or "Initial authentication has finished" in self.log_text(), "the operator to start", 60)
+                          or "Initial authentication has finished" in self.current_log(), "the operator to start", 60)
             self.operator.send_signal(signal.SIGINT)
             try:
                 self.operator.wait(timeout=15)
@@ -209,6 +209,10 @@ class World:
 
     def log_text(self) -> str:
         return self.log_path.read_text() if self.log_path.exists() else ""
+
+    def current_log(self) -> str:
+        """What the latest operator process logged (the file holds every start's lines)."""
+        return self.log_text().rpartition(f"---- operator start {self.starts}\n")[2]
 
     def log_tail(self, lines: int = 40) -> str:
         return "\n".join(self.log_text().splitlines()[-lines:])

@@ -141,3 +141,74 @@ def test_the_transition_time_of_a_repeated_verdict_is_kept():
     stalled = {c["type"]: c for c in ready["conditions"]}["Stalled"]
     assert stalled["lastTransitionTime"] == {c["type"]: c for c in first["conditions"]}["Stalled"][
         "lastTransitionTime"]
+
+
+# -- a brand's observation wakes everything below it once, when the brand is Ready on the watch --
+
+BRAND = ObjectKey("QualtricsBrand", NS, "acme")
+INSTALL = ObjectKey("ExtensionInstall", NS, "webservice")
+
+
+class TokenSecret:
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    async def secret(self, namespace, name):
+        from qxo.kube.secrets import SecretData
+        return SecretData(name, "1", {"token": self.token})
+
+
+def brand_body(base_url: str, *, ready: bool, refresh: str | None = None) -> dict:
+    meta = {"namespace": NS, "name": "acme", "generation": 1, "resourceVersion": "3"}
+    if refresh:
+        meta["annotations"] = {"qxo.dev/refresh": refresh}
+    body = {"metadata": meta,
+            "spec": {"brandId": "acme", "baseURL": base_url,
+                     "credentials": {"type": "APIToken", "apiTokenSecretRef": {"name": "acme-api-token"}}}}
+    if ready:
+        body["status"] = {"conditions": [{"type": "Ready", "status": "True"}]}
+    return body
+
+
+@pytest.fixture
+async def brand_runtime(tmp_path):
+    from qxo.sandbox.brand import BrandSandbox
+    sandbox = BrandSandbox(str(tmp_path / "brand.db"))
+    await sandbox.start()
+    runtime = Runtime(TokenSecret(sandbox.admin_token))
+    install = {"metadata": {"namespace": NS, "name": "webservice", "generation": 1},
+               "spec": {"brandRef": {"name": "acme"}, "extensionId": "webservice", "acceptTerms": True}}
+    runtime.saw("ExtensionInstall", install)
+    runtime.saw("ExtensionAccount", account_body())
+    yield runtime, sandbox.base_url
+    await runtime.close()
+    await sandbox.stop()
+
+
+async def woken(rt: Runtime, key: ObjectKey) -> bool:
+    return await rt.wakeups.wait(key, timeout=0)
+
+
+async def test_an_observation_wakes_the_tree_once_the_brand_is_ready_on_the_watch(brand_runtime):
+    rt, url = brand_runtime
+    rt.saw("QualtricsBrand", brand_body(url, ready=False))
+    for key in (INSTALL, ACCOUNT, BRAND):
+        await woken(rt, key)  # first sight
+
+    assert (await rt.converge("QualtricsBrand", brand_body(url, ready=False))).state is State.READY
+    # Not Ready on the watch yet: they would only find it not Ready, so they are left asleep...
+    assert not await woken(rt, INSTALL)
+
+    # ...until its Ready arrives on the watch: then the whole tree re-plans, once.
+    rt.saw("QualtricsBrand", brand_body(url, ready=True))
+    assert await woken(rt, INSTALL) and await woken(rt, ACCOUNT)
+
+    # Converging again on the same observation tells them nothing new.
+    await rt.converge("QualtricsBrand", brand_body(url, ready=True))
+    assert not await woken(rt, INSTALL) and not await woken(rt, ACCOUNT)
+
+    # A new observation (here asked for by qxo.dev/refresh) is announced.
+    refreshed = brand_body(url, ready=True, refresh="1")
+    rt.saw("QualtricsBrand", refreshed)
+    await rt.converge("QualtricsBrand", refreshed)
+    assert await woken(rt, INSTALL) and await woken(rt, ACCOUNT)

@@ -52,6 +52,7 @@ class Runtime:
         self._secret_versions: dict[ObjectKey, str] = {}
         self.verdicts: dict[ObjectKey, State] = {}         # each object's latest converge verdict
         self._deferred_since: dict[ObjectKey, float] = {}  # objects waiting silently, since when
+        self._announced: dict[ObjectKey, tuple] = {}       # brand -> the observation its dependents re-planned on
         self.statuses = WrittenStatuses()
         self.closing = False
         self.applied_secrets: dict[ObjectKey, Any] = {}             # ExtensionAccount -> SecretVersion we sent
@@ -70,6 +71,7 @@ class Runtime:
             self._seen.pop(key, None)
             self.verdicts.pop(key, None)
             self._deferred_since.pop(key, None)
+            self._announced.pop(key, None)
             self.statuses.forget(key)
             self.wakeups.forget(key)
             self.wakeups.wake_all(self.index.dependents(key))
@@ -81,9 +83,12 @@ class Runtime:
         visible = (_ready(body), status.get("externalId"), (body.get("spec") or {}).get("extensionId"))
         if self._seen.get(key) != visible:
             self._seen[key] = visible
-            # Everything below a brand uses its session, so a brand's change concerns them all.
-            self.wakeups.wake_all(self.index.dependents_transitive(key) if kind == BRAND
-                                  else self.index.dependents(key))
+            if kind == BRAND and visible[0]:
+                self._announce_observation(key, force=True)
+            elif kind == BRAND:  # no longer Ready: everything below it uses its session
+                self.wakeups.wake_all(self.index.dependents_transitive(key))
+            else:
+                self.wakeups.wake_all(self.index.dependents(key))
 
     def saw_secret(self, namespace: str, name: str, resource_version: str | None, *, deleted: bool = False) -> None:
         key = ObjectKey(SECRET, namespace, name)
@@ -118,6 +123,22 @@ class Runtime:
             self.sessions[brand_key] = session
         if old is not None and old is not session:
             await old.close()
+        if session is None:  # gone: whoever uses it must say so (a new one is announced once observed)
+            self.wakeups.wake_all(self.index.dependents_transitive(brand_key))
+
+    def _announce_observation(self, brand_key: ObjectKey, *, force: bool = False) -> None:
+        """Wake everything below a brand to re-plan against its latest observation, once per observation.
+
+        Only once the brand is Ready on the watch: until then they would only find it not Ready,
+        and its Ready arriving on the watch (`saw`) announces the observation then.
+        """
+        session = self.sessions.get(brand_key)
+        if session is None or not _ready(self.index.body(brand_key)):
+            return
+        observation = (id(session), session.observations)
+        if not force and self._announced.get(brand_key) == observation:
+            return
+        self._announced[brand_key] = observation
         self.wakeups.wake_all(self.index.dependents_transitive(brand_key))
 
     def resync_seconds(self, key: ObjectKey) -> float:
@@ -158,9 +179,8 @@ class Runtime:
         if outcome.state is not State.READY and outcome.state is not previous:
             # Dependents waiting silently for this verdict can now say what they wait for.
             self.wakeups.wake_all(self.index.dependents(key))
-        if kind == BRAND and outcome.state is State.READY and _ready(body):
-            # Already Ready on the watch, so no change there will wake those waiting for the session.
-            self.wakeups.wake_all(self.index.dependents_transitive(key))
+        if kind == BRAND and outcome.state is State.READY:
+            self._announce_observation(key)
         return outcome
 
     async def finalize(self, kind: str, body: Mapping[str, Any]) -> Outcome:
