@@ -12,19 +12,19 @@ import json
 import sys
 from pathlib import Path
 
-from qxo.salesforce import (
-    Check,
-    ConnectionSettings,
+# Only the light modules here; the HTTP client waits for `_diagnose`: every `qxo` command
+# imports this module to build its parser.
+from qxo.salesforce.checks import Check
+from qxo.salesforce.errors import SalesforceError
+from qxo.salesforce.ipranges import parse_cidr
+from qxo.salesforce.requirements import (
+    DEFAULT_CONNECTED_APP,
     FieldRequirement,
     ObjectRequirement,
     RecordTypeRequirement,
     Requirements,
-    SalesforceConnection,
-    SalesforceError,
-    run_preflight,
 )
-from qxo.salesforce.ipranges import parse_cidr
-from qxo.salesforce.requirements import DEFAULT_CONNECTED_APP
+from qxo.salesforce.settings import ConnectionSettings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -121,6 +121,9 @@ def build_settings(args: argparse.Namespace) -> ConnectionSettings:
 
 
 async def _diagnose(settings: ConnectionSettings, requirements: Requirements, ranges: list[str]) -> list[Check]:
+    from qxo.salesforce.connection import SalesforceConnection
+    from qxo.salesforce.preflight import run_preflight
+
     connection = SalesforceConnection(settings)
     try:
         await connection.tokens.current()

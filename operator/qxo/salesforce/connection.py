@@ -3,6 +3,9 @@
 Every call: take a current token, run the blocking request in a thread, translate the failure
 into a typed error, retry 5xx/timeouts/REQUEST_LIMIT_EXCEEDED with backoff, and on
 INVALID_SESSION_ID refresh the token once and try again.
+
+simple-salesforce (with zeep, lxml and jwt) is imported by the first call, not with this module:
+the operator imports it at start whether or not any SalesforceLink exists.
 """
 
 from __future__ import annotations
@@ -11,12 +14,10 @@ import asyncio
 import logging
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from xml.sax.saxutils import escape
 
 import requests
-import simple_salesforce
-from simple_salesforce.exceptions import SalesforceError as LibraryError
 
 from qxo.salesforce.errors import (
     RequestLimitExceeded,
@@ -34,6 +35,9 @@ from qxo.salesforce.http import build_session
 from qxo.salesforce.oauth import AccessToken
 from qxo.salesforce.settings import ConnectionSettings
 from qxo.salesforce.tokens import TokenHolder
+
+if TYPE_CHECKING:
+    from simple_salesforce import Salesforce
 
 log = logging.getLogger("qxo.salesforce.connection")
 T = TypeVar("T")
@@ -92,7 +96,7 @@ class SalesforceConnection:
 
         return await self._call(fetch)
 
-    async def _call(self, fetch: Callable[[Any, AccessToken], T]) -> T:
+    async def _call(self, fetch: Callable[[Salesforce, AccessToken], T]) -> T:
         retried_session = False
         attempt = 0
         while True:
@@ -113,7 +117,10 @@ class SalesforceConnection:
                 log.warning("Salesforce call failed (%s); retrying in %.1fs", error, delay)
                 await asyncio.sleep(delay)
 
-    def _run(self, fetch: Callable[[Any, AccessToken], T], token: AccessToken) -> T:
+    def _run(self, fetch: Callable[[Salesforce, AccessToken], T], token: AccessToken) -> T:
+        import simple_salesforce
+        from simple_salesforce.exceptions import SalesforceError as LibraryError
+
         sf = simple_salesforce.Salesforce(
             instance_url=token.instance_url,
             session_id=token.access_token,

@@ -8,9 +8,12 @@ import json
 import os
 import signal
 import sys
+from typing import TYPE_CHECKING
 
 from qxo.sandbox.brand.faults import FaultSpecError, parse_spec
-from qxo.sandbox.brand.server import BrandSandbox
+
+if TYPE_CHECKING:
+    from qxo.sandbox.brand.server import BrandSandbox
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -31,6 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: every `qxo` command imports this module to build its parser.
+    from qxo.sandbox.brand.server import BrandSandbox
+
     try:
         faults = parse_spec(args.faults)
         sandbox = BrandSandbox(args.db, latency_ms=args.latency_ms, rate_limit=args.rate_limit, faults=faults,

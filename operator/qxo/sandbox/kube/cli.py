@@ -7,8 +7,6 @@ import asyncio
 import signal
 import sys
 
-from qxo.sandbox.kube.server import KubeSandbox
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -25,6 +23,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 async def _serve(args: argparse.Namespace) -> None:
+    # Imported here, not at the top: every `qxo` command imports this module to build its parser.
+    from qxo.sandbox.kube.server import KubeSandbox
+
     sandbox = KubeSandbox(token=args.token)
     await sandbox.start(args.host, args.port)
     sandbox.write_kubeconfig(args.kubeconfig)
