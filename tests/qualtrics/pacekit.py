@@ -67,3 +67,14 @@ def refused_by_brand(send_times: Iterable[float], per_minute: int) -> list[float
         if bucket.admit() is not None:
             refused.append(at)
     return refused
+
+
+def violations(send_times: Iterable[float], interval: float, tolerance: float) -> list[float]:
+    """The send times a GCRA of exactly this interval and tolerance would refuse (a hair of float slack)."""
+    tat, refused = float("-inf"), []
+    for at in sorted(send_times):
+        if max(tat, at) - at > tolerance + 1e-9:
+            refused.append(at)
+            continue
+        tat = max(tat, at) + interval
+    return refused
