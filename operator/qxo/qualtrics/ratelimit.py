@@ -2,8 +2,13 @@
 
 Qualtrics meters a brand with a brand-wide leaky bucket; spacing our own requests the same
 way means a thousand resources reconciling at once queue here instead of collecting 429s.
-The bucket is a GCRA (generic cell rate algorithm): each caller reserves the next free slot
-under a lock, then sleeps until its slot, so waiting callers are served in order.
+
+The bucket is a GCRA (generic cell rate algorithm) kept over the times requests actually
+leave, checked under a lock at the moment each one leaves. Pacing by reserved times instead
+is not enough: when the event loop stalls, every caller whose reserved time passed during
+the stall wakes at once and leaves in one bunch, which the brand refuses. Callers still take
+a place in a line, so waiting callers go in order and wake once, near their turn; when the
+line runs ahead of what the bucket allows (after a stall, or a 429), the whole line moves back.
 """
 
 from __future__ import annotations
@@ -11,40 +16,92 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Callable
+
+
+def default_burst(requests_per_minute: int) -> int:
+    """A quarter of a second's worth: a brand's bucket allows a second's worth, and the rest
+    of that allowance absorbs the network reordering and delaying requests on their way."""
+    return max(1, requests_per_minute // 240)
 
 
 class LeakyBucket:
-    def __init__(self, requests_per_minute: int, burst: int | None = None) -> None:
+    def __init__(self, requests_per_minute: int, burst: int | None = None, *,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._lock = threading.Lock()
-        self._tat = 0.0  # theoretical arrival time of the next request
+        self._clock = clock
+        self._sent = 0.0  # theoretical arrival time of the next request, over actual send times
+        self._line = 0.0  # the same, over places handed out in the line (line time)
+        self._shift = 0.0  # clock time = line time + shift; grows when the line falls behind
+        self._head = 0.0  # the line place after the latest one that was sent (line time)
         self.configure(requests_per_minute, burst)
 
     def configure(self, requests_per_minute: int, burst: int | None = None) -> None:
+        if requests_per_minute < 1 or (burst is not None and burst < 1):
+            raise ValueError("requests_per_minute and burst must be at least 1")
         with self._lock:
             self.requests_per_minute = requests_per_minute
             self.interval = 60.0 / requests_per_minute
             # A small burst lets an idle client start at once; the bucket still drains at the rate.
-            self.burst = burst if burst is not None else max(1, requests_per_minute // 600)
+            self.burst = burst if burst is not None else default_burst(requests_per_minute)
+            self.tolerance = (self.burst - 1) * self.interval
+
+    def take_place(self) -> float:
+        """Join the line; returns the caller's place (in line time), to pass to `try_send`."""
+        with self._lock:
+            now = self._clock() - self._shift
+            tat = max(self._line, now)
+            self._line = tat + self.interval
+            return max(now, tat - self.tolerance)
+
+    def try_send(self, place: float) -> float:
+        """0.0 when the caller may send now (counted as sent), else seconds to wait before asking again."""
+        with self._lock:
+            now = self._clock()
+            due = place + self._shift
+            if due > now:
+                return due - now
+            ready = self._sent - self.tolerance
+            if ready > now:
+                # The line is ahead of the bucket: move it back so this caller is next when the
+                # bucket has room and everyone behind it keeps their spacing, instead of all
+                # overdue callers retrying at the same instant.
+                self._shift = max(self._shift, ready - place)
+                return ready - now
+            self._sent = max(self._sent, now) + self.interval
+            self._head = max(self._head, place + self.interval)
+            return 0.0
 
     def reserve(self) -> float:
-        """Claim the next slot; returns how long the caller must wait for it (seconds)."""
+        """Join the line without sending; returns how long until that place would come up."""
+        place = self.take_place()
         with self._lock:
-            now = time.monotonic()
-            tat = max(self._tat, now)
-            wait = max(0.0, tat - (self.burst - 1) * self.interval - now)
-            self._tat = tat + self.interval
-            return wait
+            now = self._clock()
+            return max(0.0, place + self._shift - now, self._sent - self.tolerance - now)
 
     def penalize(self, seconds: float) -> None:
         """The brand said 429: hold every caller back, not just the one that was refused."""
         with self._lock:
-            self._tat = max(self._tat, time.monotonic() + seconds)
+            now = self._clock()
+            until = now + seconds
+            # Full until then: after the pause requests leave one interval apart, not in a burst.
+            self._sent = max(self._sent, until + self.tolerance)
+            # Move the line so its next unsent place comes up then, and the rest keep their spacing.
+            head = max(min(self._head, self._line), now - self._shift)
+            self._shift = max(self._shift, until - head)
+            self._line = max(self._line, until - self._shift)
 
     async def acquire(self) -> float:
-        wait = self.reserve()
-        if wait > 0:
+        """Wait for this caller's turn; returns the seconds it waited (0.0 when it could send at once)."""
+        place = self.take_place()
+        wait = self.try_send(place)
+        if not wait:
+            return 0.0
+        started = self._clock()
+        while wait:
             await asyncio.sleep(wait)
-        return wait
+            wait = self.try_send(place)
+        return max(self._clock() - started, 1e-9)
 
 
 _registry: dict[tuple[str, str], LeakyBucket] = {}

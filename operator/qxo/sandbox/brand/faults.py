@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 KINDS = ("500", "503", "429", "timeout", "drop")
@@ -86,7 +87,8 @@ class Faults:
 class RateLimit:
     """The brand's leaky bucket: `per_minute` requests, a burst of a second's worth, 429 beyond."""
 
-    def __init__(self, per_minute: int) -> None:
+    def __init__(self, per_minute: int, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock  # injectable, so a client's send times can be replayed through the bucket
         self.interval = 60.0 / per_minute
         self.tolerance = max(0.0, (max(1, per_minute // 60) - 1) * self.interval)
         self._tat = 0.0
@@ -95,7 +97,7 @@ class RateLimit:
     def admit(self) -> float | None:
         """None when admitted, else seconds until the bucket has room (the Retry-After)."""
         with self._lock:
-            now = time.monotonic()
+            now = self._clock()
             tat = max(self._tat, now)
             if tat - now > self.tolerance:
                 return tat - self.tolerance - now
