@@ -42,13 +42,13 @@ def _ready(body: kopf.Body) -> bool:
 
 
 @kopf.on.event("", "v1", "secrets", id="secrets-seen")
-def secret_seen(body: kopf.Body, **_) -> None:
+async def secret_seen(body: kopf.Body, **_) -> None:
     SEEN[("secrets", body.meta.get("name") or "")] = body.meta.get("resourceVersion") or ""
 
 
 def _register(plural: str) -> None:
     @kopf.on.event(GROUP, VERSION, plural, id=f"{plural}-seen")
-    def seen(body: kopf.Body, **_) -> None:
+    async def seen(body: kopf.Body, **_) -> None:
         SEEN[(plural, body.meta.get("name") or "")] = body.meta.get("resourceVersion") or ""
 
     @kopf.timer(GROUP, VERSION, plural, id="converge", interval=0.2,

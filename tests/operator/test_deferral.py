@@ -212,3 +212,18 @@ async def test_an_observation_wakes_the_tree_once_the_brand_is_ready_on_the_watc
     rt.saw("QualtricsBrand", refreshed)
     await rt.converge("QualtricsBrand", refreshed)
     assert await woken(rt, INSTALL) and await woken(rt, ACCOUNT)
+
+
+async def test_an_object_waiting_silently_for_another_dependency_is_left_to_it(brand_runtime):
+    rt, url = brand_runtime
+    rt.saw("AccountGrant", grant_body())
+    rt.saw("QualtricsBrand", brand_body(url, ready=False))
+    assert (await rt.converge("AccountGrant", grant_body())).deferred  # its account has no verdict yet
+    for key in (INSTALL, ACCOUNT, GRANT):
+        await woken(rt, key)
+
+    await rt.converge("QualtricsBrand", brand_body(url, ready=False))
+    rt.saw("QualtricsBrand", brand_body(url, ready=True))
+
+    assert await woken(rt, INSTALL) and await woken(rt, ACCOUNT)
+    assert not await woken(rt, GRANT)  # its account's Ready, or its verdict, wakes it

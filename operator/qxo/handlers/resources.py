@@ -38,9 +38,9 @@ def backoff(retry: int, suggested: float | None) -> float:
 
 
 def report(body: kopf.Body, outcome: Outcome, previous: Mapping[str, Any]) -> None:
-    """One Event per remote change, and one per refusal (not one per retry)."""
-    for change in outcome.changes:
-        kopf.info(body, reason="Changed", message=change)
+    """One Event per converge that changed the brand, naming each change; one per refusal (not per retry)."""
+    if outcome.changes:
+        kopf.info(body, reason="Changed", message="; ".join(outcome.changes))
     if outcome.state in (State.REFUSED, State.DRIFTED, State.PAUSED):
         if previous_verdict(previous) != (outcome.verdict.reason, outcome.verdict.message):
             kopf.warn(body, reason=outcome.verdict.reason, message=outcome.verdict.message)
@@ -63,8 +63,9 @@ def record(kind: str, key: ObjectKey, body: kopf.Body, outcome: Outcome, status:
 
 
 def _register(kind: str, plural: str) -> None:
+    # async, though it never awaits: kopf runs a sync handler in a thread pool, a hop per watch event.
     @kopf.on.event(API_GROUP, API_VERSION, plural, id=f"{plural}-seen")
-    def seen(body: kopf.Body, type: str | None, memo: kopf.Memo, **_) -> None:
+    async def seen(body: kopf.Body, type: str | None, memo: kopf.Memo, **_) -> None:
         memo.runtime.saw(kind, body, deleted=type == "DELETED")
 
     @kopf.timer(API_GROUP, API_VERSION, plural, id="converge", interval=0.2,

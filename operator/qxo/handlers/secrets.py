@@ -11,7 +11,8 @@ from __future__ import annotations
 import kopf
 
 
-def secret_seen(body: kopf.Body, type: str | None, memo: kopf.Memo, **_) -> None:
+async def secret_seen(body: kopf.Body, type: str | None, memo: kopf.Memo, **_) -> None:
+    # async, though it never awaits: kopf runs a sync handler in a thread pool, a hop per event.
     meta = body.get("metadata") or {}
     memo.runtime.saw_secret(meta.get("namespace") or "", meta.get("name") or "", meta.get("resourceVersion"),
                             deleted=type == "DELETED")

@@ -51,7 +51,7 @@ class Runtime:
         self._seen: dict[ObjectKey, tuple] = {}
         self._secret_versions: dict[ObjectKey, str] = {}
         self.verdicts: dict[ObjectKey, State] = {}         # each object's latest converge verdict
-        self._deferred_since: dict[ObjectKey, float] = {}  # objects waiting silently, since when
+        self._deferred: dict[ObjectKey, tuple[float, ObjectKey]] = {}  # waiting silently: since when, for what
         self._announced: dict[ObjectKey, tuple] = {}       # brand -> the observation its dependents re-planned on
         self.statuses = WrittenStatuses()
         self.closing = False
@@ -70,7 +70,7 @@ class Runtime:
             self._reconciled.pop(key, None)
             self._seen.pop(key, None)
             self.verdicts.pop(key, None)
-            self._deferred_since.pop(key, None)
+            self._deferred.pop(key, None)
             self._announced.pop(key, None)
             self.statuses.forget(key)
             self.wakeups.forget(key)
@@ -139,7 +139,9 @@ class Runtime:
         if not force and self._announced.get(brand_key) == observation:
             return
         self._announced[brand_key] = observation
-        self.wakeups.wake_all(self.index.dependents_transitive(brand_key))
+        # Those waiting silently for another dependency are woken by it, and plan on the latest then.
+        self.wakeups.wake_all(key for key in self.index.dependents_transitive(brand_key)
+                              if self._deferred.get(key, (0.0, brand_key))[1] == brand_key)
 
     def resync_seconds(self, key: ObjectKey) -> float:
         if key.kind == LINK:
@@ -152,9 +154,9 @@ class Runtime:
     def wait_seconds(self, key: ObjectKey) -> float:
         """How long the object's loop may sleep unwoken: until its resync, or its silent wait's end."""
         seconds = self.resync_seconds(key)
-        since = self._deferred_since.get(key)
-        if since is not None:
-            seconds = min(seconds, max(0.0, since + DEFER_GRACE_SECONDS - time.monotonic()))
+        deferred = self._deferred.get(key)
+        if deferred is not None:
+            seconds = min(seconds, max(0.0, deferred[0] + DEFER_GRACE_SECONDS - time.monotonic()))
         return seconds
 
     async def close(self) -> None:
@@ -174,7 +176,7 @@ class Runtime:
         outcome = await self._guarded(kind, lambda: kinds.converge(self, kind, key, body), waiter=key)
         if outcome.deferred:
             return outcome
-        self._deferred_since.pop(key, None)
+        self._deferred.pop(key, None)
         previous, self.verdicts[key] = self.verdicts.get(key), outcome.state
         if outcome.state is not State.READY and outcome.state is not previous:
             # Dependents waiting silently for this verdict can now say what they wait for.
@@ -201,7 +203,9 @@ class Runtime:
         if self.verdicts.get(dependency, State.READY) is not State.READY:
             return False  # the dependency reported a problem: say we wait for it
         now = time.monotonic()
-        return now - self._deferred_since.setdefault(waiter, now) < DEFER_GRACE_SECONDS
+        since = self._deferred[waiter][0] if waiter in self._deferred else now
+        self._deferred[waiter] = (since, dependency)
+        return now - since < DEFER_GRACE_SECONDS
 
     async def _guarded(self, kind: str, step: Callable[[], Awaitable[Outcome]],
                        waiter: ObjectKey | None = None) -> Outcome:
