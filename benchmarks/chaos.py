@@ -175,6 +175,13 @@ class Chaos:
         self.brand.put_faults({})
         time.sleep(2)  # calls in flight finish under the old faults
         self.count_faults()
+        try:
+            return self.judge(watch, all_ready, converged)
+        finally:
+            watch.close()
+
+    def judge(self, watch: ReadyWatch, all_ready: bool, converged: float) -> dict[str, Any]:
+        """Every invariant, checked once the faults are off, as the run's report."""
         self.collect_access_tokens()
         verdict = chaos_checks.brand_matches(self.brand, self.cluster, self.declared)
         links = chaos_checks.links_match(self.brand, self.cluster, self.declared, self.brand.db_path)
@@ -183,7 +190,6 @@ class Chaos:
         sources = {**chaos_checks.leak_sources(self.cluster, self.brand, log), "qxo export": export["text"]}
         leaks = chaos_checks.leak_scan(self.secret_values, sources,
                                        (chaos_checks.access_token_pattern(self.salesforce.organization_id),))
-        watch.close()
         duplicates = {**verdict["duplicates"], "connections": links["duplicates"]}
         lost = verdict["lost"] + links["lost"]
         return {"kill_cycles": self.cycles, "faults_injected": self.faults,
