@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import ssl
 import statistics
 import subprocess
 import sys
@@ -31,7 +32,11 @@ ROOT = Path(__file__).resolve().parents[1]
 NAMESPACE = "qxo-bench"
 GROUP, VERSION = "qxo.dev", "v1alpha1"
 PLURALS = {"QualtricsBrand": "qualtricsbrands", "ExtensionInstall": "extensioninstalls",
-           "ExtensionAccount": "extensionaccounts", "AccountGrant": "accountgrants"}
+           "ExtensionAccount": "extensionaccounts", "AccountGrant": "accountgrants",
+           "SalesforceLink": "salesforcelinks"}
+# The kinds every ReadyWatch follows; SalesforceLink only when a run declares links, so the kube call
+# counts of runs without links stay what they were.
+WATCHED = ("QualtricsBrand", "ExtensionInstall", "ExtensionAccount", "AccountGrant")
 GROUPS = ("CX Analysts", "Support Leads", "Marketing")
 USERS = ("ana.lima@acme.example", "ben.okafor@acme.example", "chen.wei@acme.example", "dana.berg@acme.example")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -127,7 +132,8 @@ class BrandSandbox:
     def __init__(self, workdir: Path, *, latency_ms: float = 0, rate_limit: int | None = None,
                  extra_extensions: int = 0, faults: str | None = None, seed: int = 0, name: str = "brand") -> None:
         self.credentials_path = workdir / f"{name}.credentials.json"
-        argv = qxo("sandbox", "brand", "--port", "0", "--db", str(workdir / f"{name}.db"),
+        self.db_path = workdir / f"{name}.db"
+        argv = qxo("sandbox", "brand", "--port", "0", "--db", str(self.db_path),
                    "--credentials-out", str(self.credentials_path), "--latency-ms", str(latency_ms),
                    "--extra-extensions", str(extra_extensions), "--seed", str(seed))
         if rate_limit:
@@ -183,6 +189,46 @@ class BrandSandbox:
         urllib.request.urlopen(request).close()
 
 
+class SalesforceSandbox:
+    """The Salesforce sandbox org over HTTPS: its CA, its OAuth client and the tokens it mints."""
+
+    def __init__(self, workdir: Path, name: str = "salesforce") -> None:
+        self.ca_path = workdir / f"{name}.ca.pem"
+        self.credentials_path = workdir / f"{name}.credentials.json"
+        self.process = Process(qxo("sandbox", "salesforce", "--port", "0", "--ca-out", str(self.ca_path),
+                                   "--credentials-out", str(self.credentials_path)), workdir / f"{name}.log")
+
+    def start(self) -> SalesforceSandbox:
+        self.process.start()
+        _wait_file(self.credentials_path, self.process.proc, "the Salesforce sandbox")
+        self.credentials = json.loads(self.credentials_path.read_text())
+        self.url = self.credentials["login_url"]
+        self.ca_pem = self.ca_path.read_text()
+        self._tls = ssl.create_default_context(cafile=str(self.ca_path))
+        self.organization_id = self.call("GET", "/_sandbox/org")["organizationId"]
+        return self
+
+    def call(self, method: str, path: str, body: Any = None) -> Any:
+        request = urllib.request.Request(f"{self.url}{path}", method=method,
+                                         data=None if body is None else json.dumps(body).encode(),
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30, context=self._tls) as response:
+            return json.load(response)
+
+    def mint_refresh_token(self) -> str:
+        return self.call("POST", "/_sandbox/tokens/mint")["refresh_token"]
+
+    def revoke_refresh_token(self, token: str) -> None:
+        self.call("POST", "/_sandbox/tokens/revoke", {"refresh_token": token})
+
+    def fail_token_calls(self, count: int) -> None:
+        """The next `count` token requests answer 503 (the org's `tokenEndpointFailures` knob)."""
+        self.call("PATCH", "/_sandbox/org", {"knobs": {"tokenEndpointFailures": count}})
+
+    def stats(self) -> dict[str, int]:
+        return self.call("GET", "/_sandbox/stats")
+
+
 class Cluster:
     """The kubernetes client on a kube sandbox: CRDs, the namespace, creating and watching objects."""
 
@@ -211,6 +257,8 @@ class Cluster:
         for document in documents:
             if document["kind"] == "Secret":
                 self.core.create_namespaced_secret(NAMESPACE, document)
+            elif document["kind"] == "ConfigMap":
+                self.core.create_namespaced_config_map(NAMESPACE, document)
             else:
                 self.custom.create_namespaced_custom_object(GROUP, VERSION, NAMESPACE, PLURALS[document["kind"]],
                                                             document)
@@ -234,7 +282,7 @@ def is_ready(body: dict[str, Any]) -> bool:
 
 @dataclass
 class ReadyWatch:
-    """Watches every qxo kind (one stream per kind) and notes when each object first and last became Ready."""
+    """Watches the qxo kinds (one stream per kind) and notes when each object first and last became Ready."""
 
     cluster: Cluster
     expected: set[tuple[str, str]]
@@ -244,7 +292,8 @@ class ReadyWatch:
 
     def start(self) -> ReadyWatch:
         self._lock = threading.Lock()
-        self._threads = [threading.Thread(target=self._watch, args=(kind,), daemon=True) for kind in PLURALS]
+        self._kinds = [*WATCHED, *sorted({kind for kind, _ in self.expected} - set(WATCHED))]
+        self._threads = [threading.Thread(target=self._watch, args=(kind,), daemon=True) for kind in self._kinds]
         for thread in self._threads:
             thread.start()
         return self
@@ -289,12 +338,13 @@ class ReadyWatch:
 
     def wait(self, timeout: float, relist_every: float = 3.0) -> bool:
         """True once every expected object is Ready; a full list every few seconds backs up the watches,
-        so one stream that stalls cannot hang a run (4 list calls per interval, in the kube counts)."""
+        so one stream that stalls cannot hang a run (one list call per watched kind and interval, in the
+        kube counts)."""
         deadline = time.monotonic() + timeout
         while not self.all_ready.wait(min(relist_every, max(0.0, deadline - time.monotonic()))):
             if time.monotonic() >= deadline:
                 return False
-            for kind in PLURALS:
+            for kind in self._kinds:
                 for body in self.cluster.list(kind):
                     self._note(kind, body)
         return True

@@ -99,3 +99,35 @@ def generate(n: int, base_url: str, token: str, *, rate_limit: int | None = None
                     work.documents.append(grant(i, suffix))
                 count += 1
     return work
+
+
+# -- SalesforceLinks: one per owner (the brand keeps one connection per owner and org) ---------------
+
+SALESFORCE_CA = "salesforce-ca"
+SALESFORCE_CLIENT = "salesforce-connected-app"
+
+
+def link_name(owner: str) -> str:
+    return "sf-" + owner.split("@", 1)[0].replace(".", "-")
+
+
+def salesforce_shared(client_id: str, client_secret: str, ca_pem: str) -> list[dict[str, Any]]:
+    """The connected app's Secret and the CA bundle every link trusts the org with."""
+    return [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta(SALESFORCE_CA), "data": {"ca.crt": ca_pem}},
+            {"apiVersion": "v1", "kind": "Secret", "metadata": _meta(SALESFORCE_CLIENT), "type": "Opaque",
+             "stringData": {"client_id": client_id, "client_secret": client_secret}}]
+
+
+def salesforce_link(owner: str, login_url: str, refresh_token: str) -> list[dict[str, Any]]:
+    """The owner's refresh-token Secret and a link whose requirements the sandbox org's seed meets."""
+    name = link_name(owner)
+    spec = {"brandRef": {"name": "acme"}, "owner": owner, "environment": "Production", "loginURL": login_url,
+            "oauth": {"clientSecretRef": {"name": SALESFORCE_CLIENT},
+                      "refreshTokenSecretRef": {"name": f"{name}-refresh-token"}},
+            "requirements": {"objects": [{"name": "Contact", "access": ["ViewAll", "ModifyAll", "Create"]}],
+                             "fields": [{"object": "Contact", "field": "Email", "access": "Edit"}],
+                             "recordTypes": [{"object": "Case", "developerName": "Support_Case"}]},
+            "caBundleRef": {"kind": "ConfigMap", "name": SALESFORCE_CA, "key": "ca.crt"}}
+    return [{"apiVersion": "v1", "kind": "Secret", "metadata": _meta(f"{name}-refresh-token"), "type": "Opaque",
+             "stringData": {"refresh_token": refresh_token}},
+            {"apiVersion": API, "kind": "SalesforceLink", "metadata": _meta(name), "spec": spec}]

@@ -37,15 +37,37 @@ def test_converge_reports_every_figure_and_writes_only_what_is_needed():
     assert report["peak_rss_mb"] > 0 and report["cpu_seconds"] > 0
 
 
-def test_chaos_ends_with_every_invariant_checked():
-    report = run_script("chaos.py", "--resources", "8", "--kill-cycles", "1", "--kill-every", "2",
-                        "--changes-per-cycle", "3", "--timeout", "150", ok=(0, 1))
-    assert report["kill_cycles"] == 1
-    assert report["resources"] == 8 + 5  # the cycle declares one more install with its accounts and grants
-    assert report["ready"] == report["resources"], report["not_ready"]
-    assert report["duplicates"] == 0 and report["lost_changes"] == 0, report["lost"]
-    assert report["secret_leaks"] == 0, report["leaks"]
-    assert report["secret_values_scanned"] >= 5
+@pytest.fixture(scope="module")
+def chaos() -> dict:
+    return run_script("chaos.py", "--resources", "8", "--kill-cycles", "1", "--kill-every", "2",
+                      "--changes-per-cycle", "3", "--timeout", "150", ok=(0, 1))
+
+
+def test_chaos_ends_with_every_invariant_checked(chaos):
+    for key in ("kill_cycles", "faults_injected", "ready", "resources", "duplicates", "lost_changes", "secret_leaks"):
+        assert key in chaos, key
+    assert chaos["kill_cycles"] == 1
+    # the cycle declares one more install with its accounts and grants; a link per plain brand user
+    assert chaos["resources"] == 8 + 5 + 4
+    assert chaos["ready"] == chaos["resources"], chaos["not_ready"]
+    assert chaos["duplicates"] == 0 and chaos["lost_changes"] == 0, chaos["lost"]
+    assert chaos["secret_leaks"] == 0, chaos["leaks"]
+    assert chaos["secret_values_scanned"] >= 5
+
+
+def test_chaos_links_every_owner_once_with_the_rotated_credentials(chaos):
+    assert chaos["links"] == 4 and chaos["links_not_ready"] == []
+    assert chaos["brand_connections"] == 4 and chaos["unexpected_connections"] == []
+    assert chaos["duplicate_counts"] == {"accounts": 0, "grants": 0, "connections": 0}
+    assert chaos["salesforce_faults_injected"] == 2  # the token endpoint refused calls after the rotation
+    assert chaos["access_tokens_scanned"] >= 4  # one per link at least, read from the operator's token Secrets
+
+
+def test_chaos_scans_a_qxo_export_that_names_every_install_and_account(chaos):
+    assert chaos["export_exit_code"] == 0 and chaos["export_missing"] == []
+    # the brand and its token Secret placeholder, 3 installs, 5 accounts with theirs, 4 grants at least
+    assert chaos["export_documents"] >= 2 + 3 + 2 * 5 + 4
+    assert {"qxo export", "operator log", "events", "statuses", "brand audit log"} <= set(chaos["leak_sources"])
 
 
 @pytest.fixture(scope="module")
