@@ -2,7 +2,8 @@
 
 The converge loop is a kopf timer whose handler sleeps until the object is woken (its own change,
 a dependency becoming ready, a Secret rotation, a brand resync), so it is the only writer of the
-object's status and never polls the brand.
+object's status and never polls the brand. It hands back to kopf only to write a status or to
+retry, so wake-ups that change nothing cost no kopf handler call.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from qxo.observability import logs, metrics
 from qxo.reconcile.conditions import State
 from qxo.reconcile.keys import ACCOUNT, BRAND, GRANT, INSTALL, LINK, ObjectKey
 from qxo.reconcile.outcome import Outcome
+from qxo.reconcile.runtime import Runtime
 from qxo.reconcile.status import previous_verdict, status_patch
 
 PLURALS = {
@@ -62,6 +64,30 @@ def record(kind: str, key: ObjectKey, body: kopf.Body, outcome: Outcome, status:
     metrics.resource_conditions(kind, f"{key.namespace}/{key.name}", conditions)
 
 
+async def converge_once(kind: str, key: ObjectKey, body: kopf.Body, patch: kopf.Patch, runtime: Runtime,
+                        retry: int) -> bool:
+    """Converge the object once; True when the handler must return to kopf to write its status."""
+    started = time.monotonic()
+    with logs.bind(kind=kind, namespace=key.namespace, name=key.name, generation=body.meta.get("generation"),
+                   request_id=uuid.uuid4().hex[:12]):
+        outcome = await runtime.converge(kind, body)
+    if outcome.deferred:  # waiting for a dependency still converging: nothing to say yet
+        record(kind, key, body, outcome, None, time.monotonic() - started)
+        return False
+    previous = runtime.statuses.previous(key, body)
+    status = status_patch(body, outcome, previous)
+    if status is not None:
+        patch.status.update(status)
+        runtime.statuses.wrote(key, body, status)
+    record(kind, key, body, outcome, status, time.monotonic() - started)
+    report(body, outcome, previous)
+    if outcome.retry:
+        runtime.wakeups.wake(key)  # the retry itself must not wait for another wake-up
+        raise kopf.TemporaryError(outcome.verdict.message, delay=backoff(retry, outcome.retry_after))
+    # After a retry, hand back too, so kopf counts the next failure's backoff from the start.
+    return status is not None or retry > 0
+
+
 def _register(kind: str, plural: str) -> None:
     # async, though it never awaits: kopf runs a sync handler in a thread pool, a hop per watch event.
     @kopf.on.event(API_GROUP, API_VERSION, plural, id=f"{plural}-seen")
@@ -72,30 +98,18 @@ def _register(kind: str, plural: str) -> None:
                 initial_delay=lambda **_: random.uniform(0, 0.5))
     async def converge(body: kopf.Body, patch: kopf.Patch, stopped: kopf.DaemonStopped, memo: kopf.Memo,
                        retry: int, **_) -> None:
+        # One call converges as often as the object is woken and returns to kopf only when there
+        # is a status to write (kopf applies a handler's patch when it returns) or a retry to
+        # schedule: a wake-up that changes nothing costs no handler call. `body` is kopf's live
+        # view of the object, kept current by the watch.
         runtime = memo.runtime
         key = ObjectKey.of(kind, body)
-        if body.meta.get("deletionTimestamp"):
-            return
-        await runtime.wakeups.wait(key, timeout=runtime.wait_seconds(key), stopped=stopped.wait())
-        if stopped or body.meta.get("deletionTimestamp"):
-            return
-        started = time.monotonic()
-        with logs.bind(kind=kind, namespace=key.namespace, name=key.name, generation=body.meta.get("generation"),
-                       request_id=uuid.uuid4().hex[:12]):
-            outcome = await runtime.converge(kind, body)
-        if outcome.deferred:  # waiting for a dependency still converging: nothing to say yet
-            record(kind, key, body, outcome, None, time.monotonic() - started)
-            return
-        previous = runtime.statuses.previous(key, body)
-        status = status_patch(body, outcome, previous)
-        if status is not None:
-            patch.status.update(status)
-            runtime.statuses.wrote(key, body, status)
-        record(kind, key, body, outcome, status, time.monotonic() - started)
-        report(body, outcome, previous)
-        if outcome.retry:
-            runtime.wakeups.wake(key)  # the retry itself must not wait for another wake-up
-            raise kopf.TemporaryError(outcome.verdict.message, delay=backoff(retry, outcome.retry_after))
+        while not body.meta.get("deletionTimestamp"):
+            await runtime.wakeups.wait(key, timeout=runtime.wait_seconds(key), stopped=stopped.wait())
+            if stopped or body.meta.get("deletionTimestamp"):
+                return
+            if await converge_once(kind, key, body, patch, runtime, retry):
+                return
 
     @kopf.on.delete(API_GROUP, API_VERSION, plural, id="finalize")
     async def finalize(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int, **_) -> None:
