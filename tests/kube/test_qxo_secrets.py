@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+
 import kubernetes
 import pytest
 from kubernetes.client import ApiException
 
-from qxo.kube.secrets import KubeSecrets
+from qxo.kube.secrets import KubeSecrets, WatchedSecrets
+from qxo.observability import logs
 
 NS = "default"
 
@@ -56,3 +59,47 @@ async def test_writes_a_secret_it_owns_then_updates_it_in_place(secrets):
     meta = core.read_namespaced_secret("link-token", NS).metadata
     assert meta.labels == {"app.kubernetes.io/managed-by": "qxo"}
     assert meta.owner_references[0].kind == "SalesforceLink" and meta.owner_references[0].controller
+
+
+# -- Secrets served from what the watch delivered --
+
+class Source:
+    """Stands for the API server: counts the reads that reach it."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+
+    async def secret(self, namespace, name):
+        self.reads += 1
+        return None
+
+
+def watched(name: str, version: str, values: dict[str, str], type: str = "Opaque") -> dict:
+    return {"metadata": {"name": name, "namespace": NS, "resourceVersion": version}, "type": type,
+            "data": {k: base64.b64encode(v.encode()).decode() for k, v in values.items()}}
+
+
+async def test_a_watched_secret_is_served_at_the_version_the_watch_showed_without_a_read():
+    source = Source()
+    cache = WatchedSecrets(source)
+    cache.saw(NS, "creds", watched("creds", "7", {"password": "FAKE-watched-pw-1"}))
+    cache.saw(NS, "creds", watched("creds", "9", {"password": "FAKE-watched-pw-2"}))  # rotated
+
+    secret = await cache.secret(NS, "creds")
+
+    assert (secret.resource_version, secret.values) == ("9", {"password": "FAKE-watched-pw-2"})
+    assert source.reads == 0
+    assert "FAKE-watched-pw-2" not in logs._redactor.text("the value is FAKE-watched-pw-2")
+
+
+async def test_secrets_not_held_are_read_from_the_server():
+    source = Source()
+    cache = WatchedSecrets(source)
+    cache.saw(NS, "tls", watched("tls", "3", {"tls.key": "FAKE-key"}, type="kubernetes.io/tls"))
+    cache.saw(NS, "big", watched("big", "4", {"blob": "x" * (WatchedSecrets.MAX_BYTES + 1)}))
+    cache.saw(NS, "gone", watched("gone", "5", {"password": "FAKE-gone"}))
+    cache.saw(NS, "gone", None)  # deleted
+
+    for name in ("tls", "big", "gone", "never-seen"):
+        assert await cache.secret(NS, name) is None
+    assert source.reads == 4

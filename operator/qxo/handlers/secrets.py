@@ -1,4 +1,7 @@
-"""Secrets: note their resourceVersions so rotation reaches the objects that reference them at once.
+"""Secrets: note each one so rotation reaches the objects that reference it at once.
+
+The watch delivers every Secret's data anyway, so Opaque ones are kept (as an informer cache
+keeps them) and reconcilers read them without a GET (qxo.kube.secrets.WatchedSecrets).
 
 Watching Secrets needs list/watch on Secrets wherever the operator watches: per namespace in
 namespaced mode, cluster-wide in all-namespaces mode. The default install grants Secrets per
@@ -15,7 +18,7 @@ async def secret_seen(body: kopf.Body, type: str | None, memo: kopf.Memo, **_) -
     # async, though it never awaits: kopf runs a sync handler in a thread pool, a hop per event.
     meta = body.get("metadata") or {}
     memo.runtime.saw_secret(meta.get("namespace") or "", meta.get("name") or "", meta.get("resourceVersion"),
-                            deleted=type == "DELETED")
+                            deleted=type == "DELETED", body=body)
 
 
 def watch_secrets(registry: kopf.OperatorRegistry | None = None) -> None:

@@ -37,6 +37,52 @@ class SecretSource(Protocol):
                            owner: Mapping[str, Any] | None = None) -> None: ...
 
 
+def decode_secret(name: str, resource_version: str, data: Mapping[str, str] | None) -> SecretData:
+    """A Secret's values from its base64 `data`, each registered for masking in the logs."""
+    values = {key: base64.b64decode(value).decode("utf-8", "replace") for key, value in (data or {}).items()}
+    logs.redact_values(values.values())  # a last line of defence: nothing here logs them
+    return SecretData(name, resource_version, values)
+
+
+class WatchedSecrets:
+    """Serves Secrets the operator's watch has delivered, and asks `source` for the rest.
+
+    The watch already brings every Secret's data to the process; keeping the Opaque ones (as an
+    informer cache does) saves a GET per account per converge. A Secret is served from here only
+    at the resourceVersion the watch last showed, so a rotation is seen before it wakes anyone.
+    """
+
+    MAX_BYTES = 64 * 1024  # larger Secrets are not ours to hold: read them when needed
+
+    def __init__(self, source: SecretSource) -> None:
+        self.source = source
+        self._seen: dict[tuple[str, str], tuple[str, dict[str, str]]] = {}
+
+    def saw(self, namespace: str, name: str, body: Mapping[str, Any] | None) -> None:
+        """Remember a Secret from a watch event (None: it was deleted)."""
+        data = (body or {}).get("data") or {}
+        resource_version = ((body or {}).get("metadata") or {}).get("resourceVersion")
+        keep = (body is not None and resource_version and (body.get("type") or "Opaque") == "Opaque"
+                and sum(len(key) + len(value) for key, value in data.items()) <= self.MAX_BYTES)
+        if keep:
+            self._seen[(namespace, name)] = (str(resource_version), dict(data))
+        else:
+            self._seen.pop((namespace, name), None)
+
+    async def secret(self, namespace: str, name: str) -> SecretData | None:
+        seen = self._seen.get((namespace, name))
+        if seen is None:
+            return await self.source.secret(namespace, name)
+        return decode_secret(name, *seen)
+
+    async def config_map(self, namespace: str, name: str) -> dict[str, str] | None:
+        return await self.source.config_map(namespace, name)
+
+    async def write_secret(self, namespace: str, name: str, values: dict[str, str],
+                           owner: Mapping[str, Any] | None = None) -> None:
+        await self.source.write_secret(namespace, name, values, owner)
+
+
 class KubeSecrets:
     """Secrets and ConfigMaps through the official client's ApiClient (auth, TLS, kubeconfig).
 
@@ -52,11 +98,7 @@ class KubeSecrets:
         secret = await self._read("secrets", namespace, name)
         if secret is None:
             return None
-        values = {key: base64.b64decode(value).decode("utf-8", "replace")
-                  for key, value in (secret.get("data") or {}).items()}
-        values.update(secret.get("stringData") or {})
-        logs.redact_values(values.values())  # a last line of defence: nothing here logs them
-        return SecretData(name, (secret.get("metadata") or {}).get("resourceVersion") or "", values)
+        return decode_secret(name, (secret.get("metadata") or {}).get("resourceVersion") or "", secret.get("data"))
 
     async def config_map(self, namespace: str, name: str) -> dict[str, str] | None:
         config_map = await self._read("configmaps", namespace, name)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pydantic
 
-from qxo.kube.secrets import SecretSource
+from qxo.kube.secrets import SecretSource, WatchedSecrets
 from qxo.qualtrics import errors
 from qxo.reconcile import kinds
 from qxo.reconcile import link as links
@@ -44,7 +44,7 @@ class Runtime:
     def __init__(self, secrets: SecretSource, *, client_factory: Callable[..., Any] | None = None) -> None:
         self.index = ObjectIndex()
         self.wakeups = Wakeups()
-        self.secrets = secrets
+        self.secrets = WatchedSecrets(secrets)
         self.sessions: dict[ObjectKey, BrandSession] = {}
         self.client_factory = client_factory
         self._reconciled: dict[ObjectKey, tuple] = {}
@@ -90,8 +90,11 @@ class Runtime:
             else:
                 self.wakeups.wake_all(self.index.dependents(key))
 
-    def saw_secret(self, namespace: str, name: str, resource_version: str | None, *, deleted: bool = False) -> None:
+    def saw_secret(self, namespace: str, name: str, resource_version: str | None, *, deleted: bool = False,
+                   body: Mapping[str, Any] | None = None) -> None:
+        """A Secret on the watch: remember it (its data too, when `body` is given) and wake who uses it."""
         key = ObjectKey(SECRET, namespace, name)
+        self.secrets.saw(namespace, name, None if deleted else body)
         if deleted:
             self._secret_versions.pop(key, None)
         elif resource_version is not None:
