@@ -72,10 +72,11 @@ class BrandCredentials(ApiModel):
 
 
 class RateLimit(ApiModel):
-    """qxo's own budget of brand API calls, below the brand-wide limit Qualtrics enforces."""
+    """qxo's own budget of brand API calls, within the brand-wide limit Qualtrics enforces."""
 
-    requests_per_minute: Annotated[int, Field(ge=1, le=3000)] = 3000
-    """Calls per minute qxo may make to this brand (1..3000; the brand allows 3000 in all)."""
+    requests_per_minute: Annotated[int, Field(ge=1, le=60000)] = 3000
+    """Calls per minute qxo may make to this brand (1..60000). Qualtrics allows a brand 3000 in all unless
+    its support raised the limit: lower it to leave room for other clients, raise it only to a raised limit."""
 
 
 class QualtricsBrandSpec(SpecBase):
