@@ -1,6 +1,6 @@
 """Convergence benchmark: qxo against a bare kopf operator on N resources, then qxo's steady state.
 
-    python benchmarks/converge.py --resources 1000 --latency-ms 20 [--rate-limit 3000] [--json]
+    python benchmarks/converge.py --resources 1000 --latency-ms 20 [--rate-limit R] [--budget B] [--json]
 
 Each phase gets fresh sandbox processes: the resources are created first, then the operator starts,
 and the clock runs from its start until every resource is Ready for its generation (a watch per
@@ -15,18 +15,21 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import re
 import sys
 import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib import request as urllib_request
 
 import harness
 import workload
 from harness import BrandSandbox, Cluster, KubeSandbox, Process, ReadyWatch
 
 HERE = Path(__file__).resolve().parent
+MAX_BUDGET = 60000  # the most spec.rateLimit.requestsPerMinute accepts
 # The listings one observation of the brand reads, page by page (DESIGN.md's "pages one observation reads").
 OBSERVATION_ROUTES = ("/extensions", "/brands/{brandId}/accounts", "/salesforce-connections")
 
@@ -37,10 +40,11 @@ def converge_qxo(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                          extra_extensions=installs).start()
     kube = KubeSandbox(workdir).start()
     cluster = Cluster(kube)
-    operator = Process(harness.qxo("operator", "--namespace", harness.NAMESPACE), workdir / "qxo-operator.log",
-                       env={"KUBECONFIG": str(kube.kubeconfig)})
+    metrics_port = harness.free_port()
+    operator = Process(harness.qxo("operator", "--namespace", harness.NAMESPACE, "--metrics-port", str(metrics_port)),
+                       workdir / "qxo-operator.log", env={"KUBECONFIG": str(kube.kubeconfig)})
     try:
-        work = workload.generate(args.resources, brand.url, brand.token, rate_limit=args.rate_limit,
+        work = workload.generate(args.resources, brand.url, brand.token, budget=budget(args),
                                  resync=f"{args.resync_seconds}s")
         cluster.prepare()
         created = time.monotonic()
@@ -50,18 +54,24 @@ def converge_qxo(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                                   "changes_needed": work.changes_needed}
         watch = ReadyWatch(cluster, work.keys).start()
         kube_before, brand_before = kube.stats(), brand.totals()
+        kube_before_by_verb = kube.stats_by_verb()
+        kube_cpu_before, brand_cpu_before = kube.process.cpu_seconds(), brand.process.cpu_seconds()
         started = time.monotonic()
         operator.start()
         if not watch.wait(args.timeout):
             missing = watch.missing()
             raise RuntimeError(f"qxo: {len(missing)} resources not Ready after {args.timeout}s, e.g. {missing[:5]}")
         result["converge_seconds"] = round(time.monotonic() - started, 2)
+        result["converges"] = converges_by_kind(metrics_port)
         at_ready, kube_at_ready = brand.totals(), kube.stats()
+        result["kube_requests_by_verb"] = kube_delta(kube_before_by_verb, kube.stats_by_verb())
         result.update(brand_reads=at_ready["reads"] - brand_before["reads"],
                       brand_writes=at_ready["writes"] - brand_before["writes"],
                       brand_changes=at_ready["changes"] - brand_before["changes"],
                       kube_requests=kube_at_ready - kube_before,
-                      cpu_seconds=round(operator.cpu_seconds(), 2))
+                      cpu_seconds=round(operator.cpu_seconds(), 2),
+                      kube_sandbox_cpu_seconds=round(kube.process.cpu_seconds() - kube_cpu_before, 2),
+                      brand_sandbox_cpu_seconds=round(brand.process.cpu_seconds() - brand_cpu_before, 2))
         result["writes_per_change"] = round(result["brand_writes"] / max(1, work.changes_needed), 3)
         calls = [e for e in brand.audit(brand_before["last"]) if e["seq"] <= at_ready["last"]]
         result["converge_calls"] = dict(collections.Counter(f"{e['method']} {e['route']}" for e in calls))
@@ -79,6 +89,34 @@ def converge_qxo(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         cluster.close()
         kube.process.stop()
         brand.process.stop()
+
+
+def budget(args: argparse.Namespace) -> int:
+    """qxo's spec.rateLimit: as given, else the brand sandbox's limit, else the most qxo accepts
+    (the sandbox brand then has no limit, and the client should not invent one)."""
+    return args.budget or args.rate_limit or MAX_BUDGET
+
+
+def converges_by_kind(port: int) -> dict[str, dict[str, int]]:
+    """qxo_reconciles_total from the operator's metrics: converges per kind and result."""
+    with urllib_request.urlopen(f"http://127.0.0.1:{port}/metrics") as response:
+        text = response.read().decode()
+    counts: dict[str, dict[str, int]] = {}
+    for line in text.splitlines():
+        match = re.match(r'qxo_reconciles_total\{kind="(\w+)",result="(\w+)"\} ([0-9.e+]+)', line)
+        if match:
+            counts.setdefault(match[1], {})[match[2]] = int(float(match[3]))
+    return counts
+
+
+def kube_delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, int]]:
+    delta: dict[str, dict[str, int]] = {}
+    for verb, resources in after["requests"].items():
+        for resource, count in resources.items():
+            count -= before["requests"].get(verb, {}).get(resource, 0)
+            if count:
+                delta.setdefault(verb, {})[resource] = count
+    return delta
 
 
 def call_rate(calls: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
@@ -123,7 +161,7 @@ def converge_bare(args: argparse.Namespace, workdir: Path, base_url: str) -> dic
     operator = Process([sys.executable, str(HERE / "bare_operator.py"), "--namespace", harness.NAMESPACE],
                        workdir / "bare-operator.log", env={"KUBECONFIG": str(kube.kubeconfig)})
     try:
-        work = workload.generate(args.resources, base_url, "FAKE-token", rate_limit=args.rate_limit,
+        work = workload.generate(args.resources, base_url, "FAKE-token", budget=budget(args),
                                  resync=f"{args.resync_seconds}s")
         cluster.prepare()
         cluster.create(work.documents)
@@ -148,7 +186,8 @@ def one_run(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="qxo-bench-") as tmp:
         workdir = Path(args.keep_logs) if args.keep_logs else Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
-        result = {"latency_ms": args.latency_ms, "rate_limit": args.rate_limit, **converge_qxo(args, workdir)}
+        result = {"latency_ms": args.latency_ms, "rate_limit": args.rate_limit, "budget": budget(args),
+                  **converge_qxo(args, workdir)}
         if not args.skip_bare:
             result.update(converge_bare(args, workdir, "http://127.0.0.1:9"))
             result["throughput_ratio_vs_bare_kopf"] = round(
@@ -175,7 +214,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--resources", type=int, default=100, help="N, the brand included (at least 2)")
     parser.add_argument("--latency-ms", type=float, default=0, help="brand sandbox latency per call")
-    parser.add_argument("--rate-limit", type=int, default=None, help="brand requests per minute (sandbox and spec)")
+    parser.add_argument("--rate-limit", type=int, default=None,
+                        help="the brand sandbox's limit in requests per minute (and qxo's budget unless --budget)")
+    parser.add_argument("--budget", type=int, default=None,
+                        help=f"qxo's spec.rateLimit.requestsPerMinute (default: --rate-limit, else {MAX_BUDGET})")
     parser.add_argument("--resync-seconds", type=int, default=30, help="the brand's resyncInterval (at least 30)")
     parser.add_argument("--steady", choices=("resync", "refresh"), default="resync",
                         help="idle for two resync intervals, or trigger two observations by annotation")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import ssl
 import statistics
 import subprocess
@@ -107,6 +108,13 @@ class Process:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
+def free_port() -> int:
+    """A port free right now on 127.0.0.1 (for servers that cannot be told to pick their own)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def qxo(*args: str) -> list[str]:
     return [sys.executable, "-m", "qxo", *args]
 
@@ -124,8 +132,12 @@ class KubeSandbox:
         return self
 
     def stats(self) -> int:
+        return self.stats_by_verb()["total"]
+
+    def stats_by_verb(self) -> dict[str, Any]:
+        """{"total": n, "requests": {verb: {resource: n}}} since the sandbox started."""
         with urllib.request.urlopen(f"{self.url}/_sandbox/stats") as response:
-            return json.load(response)["total"]
+            return json.load(response)
 
 
 class BrandSandbox:

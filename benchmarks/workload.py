@@ -21,12 +21,13 @@ def _meta(name: str, **extra: Any) -> dict[str, Any]:
     return {"name": name, "namespace": NAMESPACE, **extra}
 
 
-def brand(base_url: str, token: str, *, rate_limit: int | None, resync: str) -> list[dict[str, Any]]:
+def brand(base_url: str, token: str, *, budget: int | None, resync: str) -> list[dict[str, Any]]:
+    """The QualtricsBrand and its token; `budget` is spec.rateLimit.requestsPerMinute (None: the default)."""
     spec: dict[str, Any] = {"brandId": "acme", "baseURL": base_url, "resyncInterval": resync,
                             "credentials": {"type": "APIToken",
                                             "apiTokenSecretRef": {"name": "acme-api-token", "key": "token"}}}
-    if rate_limit:
-        spec["rateLimit"] = {"requestsPerMinute": min(rate_limit, 3000)}
+    if budget:
+        spec["rateLimit"] = {"requestsPerMinute": budget}
     return [{"apiVersion": "v1", "kind": "Secret", "metadata": _meta("acme-api-token"), "type": "Opaque",
              "stringData": {"token": token}},
             {"apiVersion": API, "kind": "QualtricsBrand", "metadata": _meta("acme"), "spec": spec}]
@@ -76,10 +77,10 @@ class Workload:
         return sum(WRITES[d["kind"]] for d in self.resources)
 
 
-def generate(n: int, base_url: str, token: str, *, rate_limit: int | None = None, resync: str = "30s",
+def generate(n: int, base_url: str, token: str, *, budget: int | None = None, resync: str = "30s",
              secret_prefix: str = "FAKE-bench") -> Workload:
     """N resources in all (the brand included), in dependency order."""
-    work = Workload(documents=brand(base_url, token, rate_limit=rate_limit, resync=resync))
+    work = Workload(documents=brand(base_url, token, budget=budget, resync=resync))
     count, i = 1, 0
     while count < n:
         i += 1

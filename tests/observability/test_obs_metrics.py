@@ -12,7 +12,7 @@ from qxo.observability import metrics
 from qxo.observability.metrics import OperatorMetrics
 
 KINDS = ("QualtricsBrand", "ExtensionInstall", "ExtensionAccount", "AccountGrant", "SalesforceLink")
-RESULTS = ("ready", "waiting", "retrying", "refused", "paused", "drifted")
+RESULTS = ("ready", "waiting", "deferred", "retrying", "refused", "paused", "drifted")
 
 
 def test_reconciles_are_counted_and_timed_by_kind_and_result(operator_metrics, scraper):

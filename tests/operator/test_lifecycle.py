@@ -220,3 +220,21 @@ def test_a_second_grant_for_one_account_is_refused_naming_the_first(world, examp
     condition = world.wait_condition("AccountGrant", "ticketing-too", status="False", reason="ConflictingGrant")
     assert condition["message"].startswith("spec.accountRef:") and "ticketing" in condition["message"]
     assert len(world.writes()) == writes
+
+
+def test_a_second_install_of_one_extension_is_refused_then_takes_over_when_the_first_goes(world, examples):
+    converge(world, examples)
+    install = find(examples, "ExtensionInstall", "webservice")
+    rival = {**install, "metadata": {**install["metadata"], "name": "webservice-too"},
+             "spec": {**install["spec"], "domains": ["https://other.acme.example"]}}
+    writes = len(world.writes())
+    world.apply(rival)
+    condition = world.wait_condition("ExtensionInstall", "webservice-too", status="False", reason="DuplicateInstall")
+    assert condition["message"].startswith("spec.extensionId:") and "webservice" in condition["message"]
+    assert len(world.writes()) == writes  # no tug of war over the extension's domains
+
+    world.apply({**install, "spec": {**install["spec"], "deletionPolicy": "Orphan"}})
+    world.delete("ExtensionInstall", "webservice")
+    world.wait_condition("ExtensionInstall", "webservice-too", timeout=60)
+    domains = [w for w in world.writes()[writes:] if w["route"].endswith("/domains")]
+    assert [w["method"] for w in domains] == ["PUT"]  # the survivor's domains, once

@@ -51,7 +51,7 @@ def report(body: kopf.Body, outcome: Outcome, previous: Mapping[str, Any]) -> No
 def record(kind: str, key: ObjectKey, body: kopf.Body, outcome: Outcome, status: dict | None,
            seconds: float) -> None:
     """Metrics for one converge: its result, drift found and corrected, rotations, conditions now held."""
-    metrics.reconcile_finished(kind, outcome.state.value, seconds)
+    metrics.reconcile_finished(kind, "deferred" if outcome.deferred else outcome.state.value, seconds)
     previous = (body.get("status") or {}).get("observedGeneration") == body.meta.get("generation")
     if outcome.drift:
         metrics.drift(kind, detected=len(outcome.drift), corrected=0)

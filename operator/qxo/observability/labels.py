@@ -17,7 +17,7 @@ OTHER = "other"
 MAX_VALUE_LENGTH = 64
 
 KINDS = ("QualtricsBrand", "ExtensionInstall", "ExtensionAccount", "AccountGrant", "SalesforceLink")
-RECONCILE_RESULTS = ("ready", "waiting", "retrying", "refused", "paused", "drifted")
+RECONCILE_RESULTS = ("ready", "waiting", "deferred", "retrying", "refused", "paused", "drifted")
 TOKEN_REFRESH_RESULTS = ("ok", "revoked", "failed")
 CONDITION_STATUSES = ("True", "False", "Unknown")
 

@@ -71,6 +71,9 @@ class ObjectIndex:
         for ref in self._refs.pop(key, frozenset()):
             self._dependents.get(ref, set()).discard(key)
 
+    def references_of(self, key: ObjectKey) -> frozenset[ObjectKey]:
+        return self._refs.get(key, frozenset())
+
     def body(self, key: ObjectKey) -> Mapping[str, Any] | None:
         return self._bodies.get(key)
 

@@ -121,9 +121,24 @@ async def finalize_brand(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) -
 
 # -- ExtensionInstall -----------------------------------------------------------------------------
 
+def _install_owner(rt: Runtime, key: ObjectKey, brand_key: ObjectKey, extension_id: str) -> ObjectKey:
+    """The ExtensionInstall that manages `extension_id` in a brand: of those declaring it, the oldest.
+
+    Two would otherwise take turns writing their domains and enablement into one extension.
+    """
+    claims = [k for k in rt.index.dependents(brand_key) if k.kind == INSTALL
+              and ((rt.index.body(k) or {}).get("spec") or {}).get("extensionId") == extension_id]
+    return min([*claims, key], key=rt.index.age)
+
+
 async def converge_install(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) -> Outcome:
     spec = ExtensionInstallSpec.model_validate(body.get("spec") or {})
-    session = rt.session_for(key.sibling(BRAND, spec.brand_ref.name))
+    brand_key = key.sibling(BRAND, spec.brand_ref.name)
+    owner = _install_owner(rt, key, brand_key, spec.extension_id)
+    if owner != key:
+        raise Refused("DuplicateInstall", f"spec.extensionId: ExtensionInstall {owner.name} already manages "
+                                          f"{spec.extension_id} in QualtricsBrand {brand_key.name}; merge the two")
+    session = rt.session_for(brand_key)
     state = await session.observe()
     desired = await installs.desired_from_spec(session, spec)
     actions = installs.plan(desired, state.extensions.get(spec.extension_id))
@@ -136,7 +151,11 @@ async def finalize_install(rt: Runtime, key: ObjectKey, body: Mapping[str, Any])
     spec = ExtensionInstallSpec.model_validate(body.get("spec") or {})
     if spec.deletion_policy is DeletionPolicy.ORPHAN or spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
         return Outcome.ready("left installed (Orphan)")
-    session = rt.session_for(key.sibling(BRAND, spec.brand_ref.name))
+    brand_key = key.sibling(BRAND, spec.brand_ref.name)
+    owner = _install_owner(rt, key, brand_key, spec.extension_id)
+    if owner != key:
+        return Outcome.ready(f"left installed: ExtensionInstall {owner.name} manages it")
+    session = rt.session_for(brand_key)
     state = await session.observe()
     actions = installs.plan_removal(state.extensions.get(spec.extension_id))
     return await carry_out(body, spec.management_policy, actions, lambda a: installs.apply(session, a))

@@ -65,6 +65,10 @@ class Runtime:
         """Remember an object and wake whoever its change concerns (itself, its dependents)."""
         key = ObjectKey.of(kind, body)
         if deleted:
+            # Objects of its kind naming the same thing may have lost a contested claim to it.
+            rivals = {other for ref in self.index.references_of(key) for other in self.index.dependents(ref)
+                      if other.kind == key.kind and other != key}
+            self.wakeups.wake_all(rivals)
             self.index.forget(key)
             self.applied_secrets.pop(key, None)
             self._reconciled.pop(key, None)
