@@ -36,6 +36,9 @@ def test_examples_converge_with_exactly_the_writes_needed(world, examples):
     assert install["termsAcceptedBy"]
     account = world.get("ExtensionAccount", "ticketing")["status"]
     assert account["externalId"].startswith("EA_")
+    # qxo keeps no kopf diff-base: no copy of the spec in an annotation, no patch to write it.
+    annotations = world.get("ExtensionAccount", "ticketing")["metadata"].get("annotations") or {}
+    assert not [name for name in annotations if name.startswith("qxo.dev/")], annotations
     assert account["appliedSecret"]["name"] == "ticketing-credentials"
     brand = world.get("QualtricsBrand", "acme")["status"]
     assert brand["identity"]["userName"] == "admin@acme.example"

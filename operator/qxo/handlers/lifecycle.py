@@ -12,12 +12,32 @@ from qxo.kube.secrets import KubeSecrets
 from qxo.reconcile.runtime import Runtime
 
 
+class NoDiffBase(kopf.DiffBaseStorage):
+    """qxo keeps no "last handled configuration" on its objects.
+
+    kopf compares it with each event's body to call on.create, on.update and on.resume handlers.
+    qxo has none (its converge loop compares the spec with the brand, and observedGeneration
+    records what it handled), yet kopf would write it into every object: one patch, and one watch
+    event to process, per object. Every body reads as unchanged here, so deletion (seen from
+    deletionTimestamp and the finalizer) is the only change kopf acts on.
+    """
+
+    def build(self, *, body: kopf.Body, extra_fields: object = None) -> dict:
+        return {}
+
+    def fetch(self, *, body: kopf.Body) -> dict:
+        return {}
+
+    def store(self, *, body: kopf.Body, patch: kopf.Patch, essence: object) -> None:
+        return None
+
+
 @kopf.on.startup()
 async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_) -> None:
     # qxo's state never mixes with another kopf operator's.
     settings.persistence.finalizer = "qxo.dev/finalizer"
     settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix="qxo.dev")
-    settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(prefix="qxo.dev")
+    settings.persistence.diffbase_storage = NoDiffBase()
     # Watches: the server closes them every 10 minutes; a silent stream is abandoned after 15.
     settings.watching.server_timeout = 600
     settings.watching.client_timeout = 660
