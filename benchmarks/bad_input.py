@@ -16,7 +16,6 @@ import argparse
 import json
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -256,9 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     args = parser.parse_args(argv)
     harness.stop_on_sigterm()
-    with tempfile.TemporaryDirectory(prefix="qxo-bad-input-") as tmp:
-        workdir = Path(args.keep_logs) if args.keep_logs else Path(tmp)
-        workdir.mkdir(parents=True, exist_ok=True)
+    with harness.workdir(args.keep_logs, "qxo-bad-input-") as workdir:
         result = run(args, workdir)
     result["admitted"] = [f"{kind}/{name} ({field})" for kind, name, field in result["admitted"]]
     if args.json:

@@ -17,7 +17,6 @@ import collections
 import json
 import re
 import sys
-import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
@@ -183,9 +182,7 @@ def converge_bare(args: argparse.Namespace, workdir: Path, base_url: str) -> dic
 
 
 def one_run(args: argparse.Namespace) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="qxo-bench-") as tmp:
-        workdir = Path(args.keep_logs) if args.keep_logs else Path(tmp)
-        workdir.mkdir(parents=True, exist_ok=True)
+    with harness.workdir(args.keep_logs, "qxo-bench-") as workdir:
         result = {"latency_ms": args.latency_ms, "rate_limit": args.rate_limit, "budget": budget(args),
                   **converge_qxo(args, workdir)}
         if not args.skip_bare:

@@ -8,6 +8,7 @@ calls, the kube sandbox's request counters for Kubernetes API calls.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -16,10 +17,11 @@ import ssl
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,6 +108,15 @@ class Process:
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+@contextlib.contextmanager
+def workdir(keep_logs: str | None, prefix: str) -> Iterator[Path]:
+    """Where a run keeps its databases, kubeconfigs and logs: `keep_logs` if given, else a temporary folder."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        path = Path(keep_logs) if keep_logs else Path(tmp)
+        path.mkdir(parents=True, exist_ok=True)
+        yield path
 
 
 def free_port() -> int:
