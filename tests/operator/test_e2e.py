@@ -8,19 +8,14 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from test_lifecycle import converge, find
+from test_lifecycle import add_a_domain_in_the_ui_and_wait_for_its_removal, converge, find
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 def test_examples_converge_and_drift_is_reverted_on_a_real_cluster(world, examples):
     converge(world, examples)
-    declared = sorted(find(examples, "ExtensionInstall", "webservice")["spec"]["domains"])
-    world.brand_call("PUT", "/brands/{brandId}/extensions/webservice/domains",
-                     {"domains": [*declared, "https://evil.example"]})
-    world.refresh_brand()
-    world.wait_for(lambda: sorted(world.brand_call("GET", "/brands/{brandId}/extensions/webservice/domains")
-                                  ["domains"]) == declared, "the domain added in the UI to be removed")
+    add_a_domain_in_the_ui_and_wait_for_its_removal(world, examples)
 
 
 def test_a_malformed_manifest_is_refused_by_the_real_api_server(world, examples):

@@ -69,14 +69,19 @@ def test_steady_state_makes_no_writes_and_reads_pages_not_resources(world, examp
     assert routes.count("/API/v3/groups") <= routes.count("/API/v3/brands/{brandId}/extensions")
 
 
-def test_out_of_band_domain_is_reverted(world, examples):
-    converge(world, examples)
+def add_a_domain_in_the_ui_and_wait_for_its_removal(world, examples):
+    """Drift: someone adds a domain to webservice in the brand; the operator must put the declared list back."""
     declared = sorted(find(examples, "ExtensionInstall", "webservice")["spec"]["domains"])
     world.brand_call("PUT", "/brands/{brandId}/extensions/webservice/domains",
                      {"domains": [*declared, "https://evil.example"]})
     world.refresh_brand()
     world.wait_for(lambda: sorted(world.brand_call("GET", "/brands/{brandId}/extensions/webservice/domains")
                                   ["domains"]) == declared, "the domain added in the UI to be removed")
+
+
+def test_out_of_band_domain_is_reverted(world, examples):
+    converge(world, examples)
+    add_a_domain_in_the_ui_and_wait_for_its_removal(world, examples)
     world.wait_for(lambda: any("-https://evil.example" in e.message for e in world.events()),
                    "the Event saying what was put back")
 
