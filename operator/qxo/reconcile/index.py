@@ -6,7 +6,7 @@ referenced object and of an object's dependents cost no API call.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from qxo.reconcile.keys import ACCOUNT, BRAND, CONFIGMAP, GRANT, INSTALL, LINK, SECRET, ObjectKey
@@ -81,6 +81,14 @@ class ObjectIndex:
         """Sort key, oldest first: when two objects claim one remote thing, the older one keeps it."""
         meta = (self._bodies.get(key) or {}).get("metadata") or {}
         return (meta.get("creationTimestamp") or "", key.name)
+
+    def oldest(self, key: ObjectKey, rivals: Iterable[ObjectKey]) -> ObjectKey:
+        """Of `key` and the objects claiming the same remote thing, the one that keeps it."""
+        return min([key, *rivals], key=self.age)
+
+    def part(self, key: ObjectKey, part: str) -> Mapping[str, Any]:
+        """The `spec` or `status` of a remembered body ({} when unknown)."""
+        return (self._bodies.get(key) or {}).get(part) or {}
 
     def keys(self, kind: str) -> list[ObjectKey]:
         return [key for key in self._bodies if key.kind == kind]

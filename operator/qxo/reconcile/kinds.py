@@ -126,9 +126,8 @@ def _install_owner(rt: Runtime, key: ObjectKey, brand_key: ObjectKey, extension_
 
     Two would otherwise take turns writing their domains and enablement into one extension.
     """
-    claims = [k for k in rt.index.dependents(brand_key) if k.kind == INSTALL
-              and ((rt.index.body(k) or {}).get("spec") or {}).get("extensionId") == extension_id]
-    return min([*claims, key], key=rt.index.age)
+    return rt.index.oldest(key, (k for k in rt.index.dependents(brand_key) if k.kind == INSTALL
+                                 and rt.index.part(k, "spec").get("extensionId") == extension_id))
 
 
 async def converge_install(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) -> Outcome:
@@ -277,10 +276,9 @@ async def finalize_account(rt: Runtime, key: ObjectKey, body: Mapping[str, Any])
 
 def _check_single_grant(rt: Runtime, key: ObjectKey, account_key: ObjectKey) -> None:
     """One AccountGrant per account: the oldest wins, the others say which one they lose to."""
-    age = rt.index.age
-    rivals = sorted((k for k in rt.index.dependents(account_key) if k.kind == GRANT), key=age)
-    if rivals and rivals[0] != key:
-        raise Refused("ConflictingGrant", f"spec.accountRef: AccountGrant {rivals[0].name} already declares who may "
+    holder = rt.index.oldest(key, (k for k in rt.index.dependents(account_key) if k.kind == GRANT))
+    if holder != key:
+        raise Refused("ConflictingGrant", f"spec.accountRef: AccountGrant {holder.name} already declares who may "
                                           f"use {account_key.name}; merge the two into one")
 
 
@@ -334,12 +332,12 @@ async def _owner_id(session: BrandSession, owner: str) -> str:
 
 def _check_single_link(rt: Runtime, key: ObjectKey, owner: str, org_id: str) -> None:
     """One SalesforceLink per owner and org (the brand keeps one connection per pair): the oldest wins."""
-    age = rt.index.age
-    rivals = sorted((k for k in rt.index.keys(LINK) if k.namespace == key.namespace and k != key
-                     and ((rt.index.body(k) or {}).get("spec") or {}).get("owner") == owner
-                     and ((rt.index.body(k) or {}).get("status") or {}).get("orgId") == org_id), key=age)
-    if rivals and age(rivals[0]) < age(key):
-        raise Refused("DuplicateLink", f"spec.owner: SalesforceLink {rivals[0].name} already links {owner} to "
+    index = rt.index
+    holder = index.oldest(key, (k for k in index.keys(LINK) if k.namespace == key.namespace
+                                and index.part(k, "spec").get("owner") == owner
+                                and index.part(k, "status").get("orgId") == org_id))
+    if holder != key:
+        raise Refused("DuplicateLink", f"spec.owner: SalesforceLink {holder.name} already links {owner} to "
                                        f"Salesforce org {org_id}; a user has one connection per org")
 
 
