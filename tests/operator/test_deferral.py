@@ -111,7 +111,7 @@ def test_a_status_written_but_not_yet_on_the_watch_is_not_written_again():
 
     first = status_patch(body, waiting, statuses.previous(GRANT, body))
     assert first is not None
-    statuses.wrote(GRANT, body, first)
+    statuses.wrote(GRANT, body, statuses.previous(GRANT, body), first)
 
     # The loop runs again on the same (stale) body: the same verdict needs no second write.
     assert status_patch(body, waiting, statuses.previous(GRANT, body)) is None
@@ -121,7 +121,7 @@ def test_a_newer_body_on_the_watch_is_the_truth_again():
     statuses = WrittenStatuses()
     body = grant_body()
     waiting = Outcome.waiting("WaitingForAccount", "ExtensionAccount ticketing is not Ready yet")
-    statuses.wrote(GRANT, body, status_patch(body, waiting))
+    statuses.wrote(GRANT, body, {}, status_patch(body, waiting))
 
     # Someone cleared the status since (a newer resourceVersion): write it again.
     newer = {**body, "metadata": {**body["metadata"], "resourceVersion": "9"}, "status": {}}
@@ -134,7 +134,7 @@ def test_the_transition_time_of_a_repeated_verdict_is_kept():
     body = grant_body()
     waiting = Outcome.waiting("WaitingForAccount", "ExtensionAccount ticketing is not Ready yet")
     first = status_patch(body, waiting, statuses.previous(GRANT, body))
-    statuses.wrote(GRANT, body, first)
+    statuses.wrote(GRANT, body, statuses.previous(GRANT, body), first)
 
     ready = status_patch(body, Outcome.ready(), statuses.previous(GRANT, body))
 

@@ -35,8 +35,9 @@ class WrittenStatuses:
             return status
         return {**status, **written[1]}
 
-    def wrote(self, key: ObjectKey, body: Mapping[str, Any], patch: Mapping[str, Any]) -> None:
-        previous = self.previous(key, body)
+    def wrote(self, key: ObjectKey, body: Mapping[str, Any], previous: Mapping[str, Any],
+              patch: Mapping[str, Any]) -> None:
+        """`patch` went out on top of `previous` (what `previous()` returned for this body)."""
         self._written[key] = (_resource_version(body), {**previous, **patch})
 
     def forget(self, key: ObjectKey) -> None:
