@@ -35,6 +35,13 @@ def test_converge_reports_every_figure_and_writes_only_what_is_needed():
     assert report["brand_writes"] == report["changes_needed"]
     assert report["steady_state_writes"] == 0
     assert report["peak_rss_mb"] > 0 and report["cpu_seconds"] > 0
+    assert report["budget"] == 3000  # spec.rateLimit follows the brand sandbox's limit
+    # One status write per object: dependents waited silently instead of reporting a passing Waiting.
+    declared = {"ExtensionInstall": 2, "ExtensionAccount": 3, "AccountGrant": 2}
+    patches = report["kube_requests_by_verb"]["patch"]
+    assert {kind: patches[f"{kind.lower()}s/status"] for kind in declared} == declared
+    assert {kind: report["converges"][kind]["ready"] for kind in declared} == declared
+    assert all("waiting" not in report["converges"][kind] for kind in declared)
 
 
 @pytest.fixture(scope="module")
