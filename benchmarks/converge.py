@@ -61,6 +61,7 @@ def converge_qxo(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             missing = watch.missing()
             raise RuntimeError(f"qxo: {len(missing)} resources not Ready after {args.timeout}s, e.g. {missing[:5]}")
         result["converge_seconds"] = round(time.monotonic() - started, 2)
+        result["ready_timeline"] = watch.timeline(started)
         result["converges"] = converges_by_kind(metrics_port)
         at_ready, kube_at_ready = brand.totals(), kube.stats()
         result["kube_requests_by_verb"] = kube_delta(kube_before_by_verb, kube.stats_by_verb())
@@ -171,8 +172,10 @@ def converge_bare(args: argparse.Namespace, workdir: Path, base_url: str) -> dic
         if not watch.wait(args.timeout):
             raise RuntimeError(f"bare kopf: {len(watch.missing())} resources not Ready after {args.timeout}s")
         seconds = round(time.monotonic() - started, 2)
+        timeline = watch.timeline(started)
         watch.close()
-        return {"bare_kopf_converge_seconds": seconds, "bare_kopf_kube_requests": kube.stats() - kube_before,
+        return {"bare_kopf_converge_seconds": seconds, "bare_kopf_ready_timeline": timeline,
+                "bare_kopf_kube_requests": kube.stats() - kube_before,
                 "bare_kopf_cpu_seconds": round(operator.cpu_seconds(), 2),
                 "bare_kopf_peak_rss_mb": round(operator.peak_rss_mb(), 1)}
     finally:

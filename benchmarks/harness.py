@@ -310,6 +310,7 @@ class ReadyWatch:
     cluster: Cluster
     expected: set[tuple[str, str]]
     ready: set[tuple[str, str]] = field(default_factory=set)
+    first_ready: dict[tuple[str, str], float] = field(default_factory=dict)  # monotonic time, first Ready seen
     stop: threading.Event = field(default_factory=threading.Event)
     all_ready: threading.Event = field(default_factory=threading.Event)
 
@@ -352,6 +353,7 @@ class ReadyWatch:
         with self._lock:
             if is_ready(body) and not deleted:
                 self.ready.add(key)
+                self.first_ready.setdefault(key, time.monotonic())
             else:
                 self.ready.discard(key)
             if self.expected <= self.ready:
@@ -371,6 +373,16 @@ class ReadyWatch:
                 for body in self.cluster.list(kind):
                     self._note(kind, body)
         return True
+
+    def timeline(self, started: float) -> dict[str, dict[str, float]]:
+        """Per kind, the seconds after `started` by which the first, half and all of its objects were Ready:
+        which kind the run waited on last."""
+        by_kind: dict[str, list[float]] = {}
+        with self._lock:
+            for (kind, _), at in self.first_ready.items():
+                by_kind.setdefault(kind, []).append(at - started)
+        return {kind: {"first": round(min(times), 2), "half": round(statistics.median(times), 2),
+                       "all": round(max(times), 2)} for kind, times in sorted(by_kind.items())}
 
     def missing(self) -> list[tuple[str, str]]:
         with self._lock:
