@@ -56,11 +56,49 @@ async def test_a_dependent_of_a_dependency_still_converging_waits_silently(rt):
     assert GRANT not in rt.verdicts  # nothing reported, so nothing to compare the next verdict with
 
 
-async def test_a_dependency_that_converged_ready_but_is_not_ready_on_the_watch_yet_is_still_awaited(rt):
-    rt.saw("ExtensionAccount", account_body())
+async def test_a_dependency_goes_by_its_verdict_not_the_status_the_watch_has_not_delivered(rt):
+    rt.saw("ExtensionAccount", account_body())  # the watch still shows no status
     rt.verdicts[ACCOUNT] = State.READY
+    rt._concluded[ACCOUNT] = {"externalId": "AC_1"}
 
+    assert rt.ready(ACCOUNT) and rt.status_of(ACCOUNT)["externalId"] == "AC_1"
+    outcome = await rt.converge("AccountGrant", grant_body())
+    assert not outcome.deferred and "is not Ready yet" not in outcome.verdict.message  # past the dependency
+
+
+async def test_a_dependency_the_watch_shows_ready_but_whose_last_verdict_is_not_is_awaited(rt):
+    rt.saw("ExtensionAccount", account_body(ready=True))
+    rt.verdicts[ACCOUNT] = State.RETRYING
+
+    outcome = await rt.converge("AccountGrant", grant_body())
+
+    assert outcome.state is State.WAITING and not outcome.deferred
+
+
+def test_readiness_follows_the_ready_condition_of_each_verdict(rt):
+    rt.saw("ExtensionAccount", account_body(ready=True))
+    for state, ready in ((State.READY, True), (State.DRIFTED, True), (State.PAUSED, True),
+                         (State.WAITING, False), (State.REFUSED, False)):
+        rt.verdicts[ACCOUNT] = state
+        assert rt.ready(ACCOUNT) is ready, state
+    del rt.verdicts[ACCOUNT]  # after a restart: the watch's Ready condition
+    assert rt.ready(ACCOUNT)
+
+
+async def test_a_dependency_converging_ready_wakes_its_dependents_at_once(rt):
+    rt.saw("ExtensionAccount", account_body())
     assert (await rt.converge("AccountGrant", grant_body())).deferred
+    await rt.wakeups.wait(GRANT, timeout=0)  # consume the wake of its first sight
+
+    rt.verdicts[ACCOUNT] = State.READY
+    rt._concluded[ACCOUNT] = {"externalId": "AC_1"}
+    rt._tell_dependents(ACCOUNT)
+    assert await rt.wakeups.wait(GRANT, timeout=0) is True
+
+    # Its Ready then arriving on the watch tells the grant nothing new.
+    rt.saw("ExtensionAccount", {**account_body(ready=True), "status": {
+        "conditions": [{"type": "Ready", "status": "True"}], "externalId": "AC_1"}})
+    assert await rt.wakeups.wait(GRANT, timeout=0) is False
 
 
 async def test_a_dependency_that_reported_a_problem_is_named_in_the_dependents_status(rt):
@@ -74,10 +112,25 @@ async def test_a_dependency_that_reported_a_problem_is_named_in_the_dependents_s
     assert rt.verdicts[GRANT] is State.WAITING
 
 
-async def test_a_missing_dependency_is_reported_at_once(rt):
+async def test_a_missing_dependency_is_reported_after_a_short_grace(rt, monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(runtime_module.time, "monotonic", lambda: clock[0])
+    assert (await rt.converge("AccountGrant", grant_body())).deferred  # it may be the next event
+    assert rt.wait_seconds(GRANT) == runtime_module.MISSING_GRACE_SECONDS
+
+    clock[0] += runtime_module.MISSING_GRACE_SECONDS
     outcome = await rt.converge("AccountGrant", grant_body())
 
     assert not outcome.deferred and outcome.verdict.reason == "WaitingForAccount"
+
+
+async def test_a_missing_dependency_appearing_wakes_its_dependents(rt):
+    assert (await rt.converge("AccountGrant", grant_body())).deferred
+    await rt.wakeups.wait(GRANT, timeout=0)
+
+    rt.saw("ExtensionAccount", account_body())
+
+    assert await rt.wakeups.wait(GRANT, timeout=0) is True
 
 
 async def test_silence_is_bounded_then_waiting_is_reported(rt, monkeypatch):
@@ -98,7 +151,10 @@ async def test_a_dependency_reporting_a_problem_wakes_its_silent_dependents(rt):
     assert (await rt.converge("AccountGrant", grant_body())).deferred
     await rt.wakeups.wait(GRANT, timeout=0)  # consume the wake of its first sight
 
-    await rt.converge("ExtensionAccount", account_body())  # its install is missing: it reports Waiting
+    rt.saw("ExtensionInstall", {"metadata": {"namespace": NS, "name": "webservice", "generation": 1},
+                                "spec": {"brandRef": {"name": "acme"}, "extensionId": "webservice"}})
+    rt.verdicts[ObjectKey("ExtensionInstall", NS, "webservice")] = State.REFUSED
+    await rt.converge("ExtensionAccount", account_body())  # its install is refused: it reports Waiting
 
     assert rt.verdicts[ACCOUNT] is State.WAITING
     assert await rt.wakeups.wait(GRANT, timeout=0) is True
@@ -143,7 +199,7 @@ def test_the_transition_time_of_a_repeated_verdict_is_kept():
         "lastTransitionTime"]
 
 
-# -- a brand's observation wakes everything below it once, when the brand is Ready on the watch --
+# -- a brand's observation wakes everything below it once, when the brand is Ready --
 
 BRAND = ObjectKey("QualtricsBrand", NS, "acme")
 INSTALL = ObjectKey("ExtensionInstall", NS, "webservice")
@@ -189,19 +245,19 @@ async def woken(rt: Runtime, key: ObjectKey) -> bool:
     return await rt.wakeups.wait(key, timeout=0)
 
 
-async def test_an_observation_wakes_the_tree_once_the_brand_is_ready_on_the_watch(brand_runtime):
+async def test_an_observation_wakes_the_tree_once_when_the_brand_converges_ready(brand_runtime):
     rt, url = brand_runtime
     rt.saw("QualtricsBrand", brand_body(url, ready=False))
     for key in (INSTALL, ACCOUNT, BRAND):
         await woken(rt, key)  # first sight
 
+    # Ready by its verdict: the whole tree re-plans at once, before the watch shows the status...
     assert (await rt.converge("QualtricsBrand", brand_body(url, ready=False))).state is State.READY
-    # Not Ready on the watch yet: they would only find it not Ready, so they are left asleep...
-    assert not await woken(rt, INSTALL)
-
-    # ...until its Ready arrives on the watch: then the whole tree re-plans, once.
-    rt.saw("QualtricsBrand", brand_body(url, ready=True))
     assert await woken(rt, INSTALL) and await woken(rt, ACCOUNT)
+
+    # ...and the status arriving on the watch tells them nothing new.
+    rt.saw("QualtricsBrand", brand_body(url, ready=True))
+    assert not await woken(rt, INSTALL) and not await woken(rt, ACCOUNT)
 
     # Converging again on the same observation tells them nothing new.
     await rt.converge("QualtricsBrand", brand_body(url, ready=True))

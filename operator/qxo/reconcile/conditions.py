@@ -23,6 +23,10 @@ class State(enum.Enum):
     DRIFTED = "drifted"        # ObserveOnly: remote differs and is only reported
 
 
+# The states whose Ready condition is True (ObserveOnly drift is reported, not in the way).
+READY_STATES = (State.READY, State.DRIFTED)
+
+
 @dataclass(frozen=True)
 class Verdict:
     state: State
@@ -47,7 +51,7 @@ class Conditions:
 
     def as_list(self) -> list[Condition]:
         verdict = self.verdict
-        ready = "True" if verdict.state in (State.READY, State.DRIFTED) else "False"
+        ready = "True" if verdict.state in READY_STATES else "False"
         synced = "True" if verdict.state is State.READY else "False"
         reconciling = verdict.state in (State.WAITING, State.RETRYING)
         stalled = verdict.state is State.REFUSED

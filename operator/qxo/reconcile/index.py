@@ -50,14 +50,26 @@ def references(kind: str, body: Mapping[str, Any]) -> frozenset[ObjectKey]:
     return frozenset(here.sibling(ref_kind, name) for ref_kind, name in wanted if name)
 
 
+def extension_claim(kind: str, body: Mapping[str, Any]) -> tuple[ObjectKey, str] | None:
+    """The (QualtricsBrand, extension id) an ExtensionInstall manages; None for other kinds."""
+    spec = body.get("spec") or {}
+    brand, extension_id = _name(spec, "brandRef", "name"), spec.get("extensionId")
+    if kind != INSTALL or not brand or not isinstance(extension_id, str):
+        return None
+    return ObjectKey.of(kind, body).sibling(BRAND, brand), extension_id
+
+
 class ObjectIndex:
     def __init__(self) -> None:
         self._bodies: dict[ObjectKey, Mapping[str, Any]] = {}
         self._refs: dict[ObjectKey, frozenset[ObjectKey]] = {}
         self._dependents: dict[ObjectKey, set[ObjectKey]] = {}
+        self._claims: dict[ObjectKey, tuple[ObjectKey, str]] = {}
+        self._installs: dict[tuple[ObjectKey, str], set[ObjectKey]] = {}
 
     def remember(self, key: ObjectKey, body: Mapping[str, Any]) -> None:
         self._bodies[key] = body
+        self._claim(key, extension_claim(key.kind, body))
         new_refs = references(key.kind, body)
         old_refs = self._refs.get(key, frozenset())
         for ref in old_refs - new_refs:
@@ -66,8 +78,24 @@ class ObjectIndex:
             self._dependents.setdefault(ref, set()).add(key)
         self._refs[key] = new_refs
 
+    def _claim(self, key: ObjectKey, claim: tuple[ObjectKey, str] | None) -> None:
+        old = self._claims.get(key)
+        if old == claim:
+            return
+        if old is not None:
+            self._installs[old].discard(key)
+            del self._claims[key]
+        if claim is not None:
+            self._claims[key] = claim
+            self._installs.setdefault(claim, set()).add(key)
+
+    def installs_of(self, brand_key: ObjectKey, extension_id: str) -> set[ObjectKey]:
+        """The ExtensionInstalls declaring `extension_id` in that brand (one, unless two contend for it)."""
+        return set(self._installs.get((brand_key, extension_id), ()))
+
     def forget(self, key: ObjectKey) -> None:
         self._bodies.pop(key, None)
+        self._claim(key, None)
         for ref in self._refs.pop(key, frozenset()):
             self._dependents.get(ref, set()).discard(key)
 

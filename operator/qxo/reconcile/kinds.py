@@ -70,8 +70,7 @@ def brand_of(rt: Runtime, key: ObjectKey) -> ObjectKey | None:
 
 def _ready_dependency(rt: Runtime, key: ObjectKey, reason: str) -> Mapping[str, Any]:
     body = rt.index.body(key)
-    conditions = _status(body or {}).get("conditions") or ()
-    if body is None or not any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions):
+    if body is None or not rt.ready(key):
         raise Waiting(reason, f"{key.kind} {key.name} is not Ready yet", dependency=key)
     return body
 
@@ -126,8 +125,7 @@ def _install_owner(rt: Runtime, key: ObjectKey, brand_key: ObjectKey, extension_
 
     Two would otherwise take turns writing their domains and enablement into one extension.
     """
-    return rt.index.oldest(key, (k for k in rt.index.dependents(brand_key) if k.kind == INSTALL
-                                 and rt.index.part(k, "spec").get("extensionId") == extension_id))
+    return rt.index.oldest(key, rt.index.installs_of(brand_key, extension_id))
 
 
 async def converge_install(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) -> Outcome:
@@ -286,8 +284,8 @@ async def converge_grant(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) -
     spec = AccountGrantSpec.model_validate(body.get("spec") or {})
     account_key = key.sibling(ACCOUNT, spec.account_ref.name)
     _check_single_grant(rt, key, account_key)
-    account_body = _ready_dependency(rt, account_key, "WaitingForAccount")
-    account_id = _status(account_body).get("externalId")
+    _ready_dependency(rt, account_key, "WaitingForAccount")
+    account_id = rt.status_of(account_key).get("externalId")
     brand_key = brand_of(rt, account_key)
     if not account_id or brand_key is None:
         raise Waiting("WaitingForAccount", f"ExtensionAccount {account_key.name} has no account in the brand yet")

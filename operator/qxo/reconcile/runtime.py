@@ -17,7 +17,7 @@ from qxo.kube.secrets import SecretSource, WatchedSecrets
 from qxo.qualtrics import errors
 from qxo.reconcile import kinds
 from qxo.reconcile import link as links
-from qxo.reconcile.conditions import State
+from qxo.reconcile.conditions import READY_STATES, State
 from qxo.reconcile.index import ObjectIndex
 from qxo.reconcile.keys import BRAND, LINK, SECRET, ObjectKey, external_id, generation, is_paused, refresh_requested
 from qxo.reconcile.outcome import Outcome, Refused, Waiting
@@ -31,6 +31,11 @@ DEFAULT_RESYNC_SECONDS = 600.0
 # How long an object waits silently for a dependency that is still converging before it reports
 # Waiting anyway: a bound on silence should a wake-up be lost, not a delay anyone should see.
 DEFER_GRACE_SECONDS = 30.0
+# How long an object waits silently for a dependency the watch has not shown at all: objects
+# applied together (a directory, a sync, the listing at start-up) arrive in any order, so a
+# moment's silence spares a "missing" status that the next event contradicts; a real typo is
+# reported a few seconds late.
+MISSING_GRACE_SECONDS = 5.0
 
 
 def _ready(body: Mapping[str, Any] | None) -> bool:
@@ -51,6 +56,7 @@ class Runtime:
         self._seen: dict[ObjectKey, tuple] = {}
         self._secret_versions: dict[ObjectKey, str] = {}
         self.verdicts: dict[ObjectKey, State] = {}         # each object's latest converge verdict
+        self._concluded: dict[ObjectKey, Mapping[str, Any]] = {}  # and the status fields it concluded
         self._deferred: dict[ObjectKey, tuple[float, ObjectKey]] = {}  # waiting silently: since when, for what
         self._announced: dict[ObjectKey, tuple] = {}       # brand -> the observation its dependents re-planned on
         self.statuses = WrittenStatuses()
@@ -74,6 +80,7 @@ class Runtime:
             self._reconciled.pop(key, None)
             self._seen.pop(key, None)
             self.verdicts.pop(key, None)
+            self._concluded.pop(key, None)
             self._deferred.pop(key, None)
             self._announced.pop(key, None)
             self.statuses.forget(key)
@@ -83,16 +90,41 @@ class Runtime:
         self.index.remember(key, body)
         if self._fingerprint(body) != self._reconciled.get(key):
             self.wakeups.wake(key)
-        status = body.get("status") or {}
-        visible = (_ready(body), status.get("externalId"), (body.get("spec") or {}).get("extensionId"))
-        if self._seen.get(key) != visible:
-            self._seen[key] = visible
-            if kind == BRAND and visible[0]:
-                self._announce_observation(key, force=True)
-            elif kind == BRAND:  # no longer Ready: everything below it uses its session
-                self.wakeups.wake_all(self.index.dependents_transitive(key))
-            else:
-                self.wakeups.wake_all(self.index.dependents(key))
+        self._tell_dependents(key)
+
+    # -- what dependents go by --------------------------------------------------------------------
+
+    def ready(self, key: ObjectKey) -> bool:
+        """Whether the object's latest converge found it Ready (its Ready condition, after a restart).
+
+        Dependents go by the verdict, not by the status the watch shows: under load the watch
+        delivers a status patch seconds after it was written, and every dependency level would
+        add that delay to the time until everything is Ready.
+        """
+        verdict = self.verdicts.get(key)
+        if verdict is None or verdict is State.PAUSED:  # paused leaves its Ready condition as it was
+            return _ready(self.index.body(key))
+        return verdict in READY_STATES
+
+    def status_of(self, key: ObjectKey) -> Mapping[str, Any]:
+        """The object's status as its latest converge concluded it, over what the watch shows."""
+        status = self.index.part(key, "status")
+        concluded = self._concluded.get(key)
+        return {**status, **concluded} if concluded else status
+
+    def _tell_dependents(self, key: ObjectKey) -> None:
+        """Wake the dependents of `key` when what they act on changed: its readiness, its id, its extension."""
+        visible = (self.ready(key), self.status_of(key).get("externalId"),
+                   self.index.part(key, "spec").get("extensionId"))
+        if self._seen.get(key) == visible:
+            return
+        self._seen[key] = visible
+        if key.kind == BRAND and visible[0]:
+            self._announce_observation(key, force=True)
+        elif key.kind == BRAND:  # no longer Ready: everything below it uses its session
+            self.wakeups.wake_all(self.index.dependents_transitive(key))
+        else:
+            self.wakeups.wake_all(self.index.dependents(key))
 
     def saw_secret(self, namespace: str, name: str, resource_version: str | None, *, deleted: bool = False,
                    body: Mapping[str, Any] | None = None) -> None:
@@ -120,7 +152,7 @@ class Runtime:
 
     def session_for(self, brand_key: ObjectKey) -> BrandSession:
         session = self.sessions.get(brand_key)
-        if session is None or not _ready(self.index.body(brand_key)):
+        if session is None or not self.ready(brand_key):
             raise Waiting("WaitingForBrand", f"QualtricsBrand {brand_key.name} is not Ready yet", dependency=brand_key)
         return session
 
@@ -140,7 +172,7 @@ class Runtime:
         and its Ready arriving on the watch (`saw`) announces the observation then.
         """
         session = self.sessions.get(brand_key)
-        if session is None or not _ready(self.index.body(brand_key)):
+        if session is None or not self.ready(brand_key):
             return
         observation = (id(session), session.observations)
         if not force and self._announced.get(brand_key) == observation:
@@ -161,9 +193,8 @@ class Runtime:
     def wait_seconds(self, key: ObjectKey) -> float:
         """How long the object's loop may sleep unwoken: until its resync, or its silent wait's end."""
         seconds = self.resync_seconds(key)
-        deferred = self._deferred.get(key)
-        if deferred is not None:
-            seconds = min(seconds, max(0.0, deferred[0] + DEFER_GRACE_SECONDS - time.monotonic()))
+        if key in self._deferred:
+            seconds = min(seconds, max(0.0, self._defer_deadline(key) - time.monotonic()))
         return seconds
 
     async def close(self) -> None:
@@ -185,9 +216,11 @@ class Runtime:
             return outcome
         self._deferred.pop(key, None)
         previous, self.verdicts[key] = self.verdicts.get(key), outcome.state
+        self._concluded[key] = outcome.status
         if outcome.state is not State.READY and outcome.state is not previous:
             # Dependents waiting silently for this verdict can now say what they wait for.
             self.wakeups.wake_all(self.index.dependents(key))
+        self._tell_dependents(key)
         if kind == BRAND and outcome.state is State.READY:
             self._announce_observation(key)
         return outcome
@@ -197,22 +230,27 @@ class Runtime:
         return await self._guarded(kind, lambda: kinds.finalize(self, kind, key, body))
 
     def _defers(self, waiter: ObjectKey, waiting: Waiting) -> bool:
-        """Wait silently for a dependency that exists and has not reported a problem.
+        """Wait silently for a dependency that has not reported a problem (or not appeared yet).
 
         At start-up every object converges at once, so without this each dependent would first
         report Waiting for a dependency that turns Ready moments later: a status write, a watch
-        event and an Event that tell nobody anything. The dependency's own Ready status (seen on
-        the watch) or a non-Ready verdict (`converge` above) wakes the dependent again.
+        event and an Event that tell nobody anything. The dependency's Ready verdict, its
+        non-Ready one (`converge` above) or its appearance on the watch wakes the dependent again.
         """
         dependency = waiting.dependency
-        if dependency is None or self.index.body(dependency) is None:
-            return False  # nothing will wake us: say what is missing
+        if dependency is None:
+            return False
         if self.verdicts.get(dependency, State.READY) is not State.READY:
             return False  # the dependency reported a problem: say we wait for it
         now = time.monotonic()
         since = self._deferred[waiter][0] if waiter in self._deferred else now
         self._deferred[waiter] = (since, dependency)
-        return now - since < DEFER_GRACE_SECONDS
+        return now < self._defer_deadline(waiter)
+
+    def _defer_deadline(self, waiter: ObjectKey) -> float:
+        since, dependency = self._deferred[waiter]
+        missing = self.index.body(dependency) is None  # its appearance on the watch wakes us too
+        return since + (MISSING_GRACE_SECONDS if missing else DEFER_GRACE_SECONDS)
 
     async def _guarded(self, kind: str, step: Callable[[], Awaitable[Outcome]],
                        waiter: ObjectKey | None = None) -> Outcome:
