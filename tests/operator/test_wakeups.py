@@ -46,3 +46,27 @@ def test_dependents_follow_references_and_their_changes():
     assert index.dependents(ObjectKey("Secret", "ns", "s")) == set()
     index.forget(KEY)
     assert index.dependents(install) == set()
+
+
+def test_installs_are_found_by_the_extension_they_declare_as_it_changes():
+    index = ObjectIndex()
+    brand = ObjectKey("QualtricsBrand", "ns", "acme")
+
+    def install(name: str, extension_id: str, brand_name: str = "acme") -> dict:
+        return {"metadata": {"namespace": "ns", "name": name},
+                "spec": {"brandRef": {"name": brand_name}, "extensionId": extension_id}}
+
+    first, second = ObjectKey("ExtensionInstall", "ns", "a"), ObjectKey("ExtensionInstall", "ns", "b")
+    index.remember(first, install("a", "webservice"))
+    index.remember(second, install("b", "webservice"))
+    assert index.installs_of(brand, "webservice") == {first, second}
+
+    index.remember(second, install("b", "salesforce"))  # its spec moved to another extension
+    assert index.installs_of(brand, "webservice") == {first}
+    assert index.installs_of(brand, "salesforce") == {second}
+
+    index.remember(first, install("a", "webservice", brand_name="other"))  # or to another brand
+    assert index.installs_of(brand, "webservice") == set()
+
+    index.forget(second)
+    assert index.installs_of(brand, "salesforce") == set()
