@@ -94,10 +94,8 @@ def _register(kind: str, plural: str) -> None:
     async def seen(body: kopf.Body, type: str | None, memo: kopf.Memo, **_) -> None:
         memo.runtime.saw(kind, body, deleted=type == "DELETED")
 
-    # The jitter spreads the first converges of many objects; a brand, the root every other
-    # object waits for, starts at once.
     @kopf.timer(API_GROUP, API_VERSION, plural, id="converge", interval=0.2,
-                initial_delay=lambda **_: 0.0 if kind == BRAND else random.uniform(0, 0.5))
+                initial_delay=lambda **_: random.uniform(0, 0.5))
     async def converge(body: kopf.Body, patch: kopf.Patch, stopped: kopf.DaemonStopped, memo: kopf.Memo,
                        retry: int, **_) -> None:
         # One call converges as often as the object is woken and returns to kopf only when there
