@@ -52,9 +52,11 @@ def references(kind: str, body: Mapping[str, Any]) -> frozenset[ObjectKey]:
 
 def extension_claim(kind: str, body: Mapping[str, Any]) -> tuple[ObjectKey, str] | None:
     """The (QualtricsBrand, extension id) an ExtensionInstall manages; None for other kinds."""
+    if kind != INSTALL:
+        return None
     spec = body.get("spec") or {}
     brand, extension_id = _name(spec, "brandRef", "name"), spec.get("extensionId")
-    if kind != INSTALL or not brand or not isinstance(extension_id, str):
+    if not brand or not isinstance(extension_id, str):
         return None
     return ObjectKey.of(kind, body).sibling(BRAND, brand), extension_id
 

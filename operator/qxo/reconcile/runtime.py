@@ -53,7 +53,7 @@ class Runtime:
         self.sessions: dict[ObjectKey, BrandSession] = {}
         self.client_factory = client_factory
         self._reconciled: dict[ObjectKey, tuple] = {}
-        self._seen: dict[ObjectKey, tuple] = {}
+        self._seen: dict[ObjectKey, tuple] = {}  # what dependents last acted on (see _tell_dependents)
         self._secret_versions: dict[ObjectKey, str] = {}
         self.verdicts: dict[ObjectKey, State] = {}         # each object's latest converge verdict
         self._concluded: dict[ObjectKey, Mapping[str, Any]] = {}  # and the status fields it concluded
@@ -168,8 +168,8 @@ class Runtime:
     def _announce_observation(self, brand_key: ObjectKey, *, force: bool = False) -> None:
         """Wake everything below a brand to re-plan against its latest observation, once per observation.
 
-        Only once the brand is Ready on the watch: until then they would only find it not Ready,
-        and its Ready arriving on the watch (`saw`) announces the observation then.
+        Only once the brand is Ready: until then they would only find it not Ready, and its
+        becoming Ready (`_tell_dependents`) announces the observation then.
         """
         session = self.sessions.get(brand_key)
         if session is None or not self.ready(brand_key):
