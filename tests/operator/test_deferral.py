@@ -58,8 +58,7 @@ async def test_a_dependent_of_a_dependency_still_converging_waits_silently(rt):
 
 async def test_a_dependency_goes_by_its_verdict_not_the_status_the_watch_has_not_delivered(rt):
     rt.saw("ExtensionAccount", account_body())  # the watch still shows no status
-    rt.verdicts[ACCOUNT] = State.READY
-    rt._concluded[ACCOUNT] = {"externalId": "AC_1"}
+    rt.record_verdict(ACCOUNT, Outcome.ready(status={"externalId": "AC_1"}))
 
     assert rt.ready(ACCOUNT) and rt.status_of(ACCOUNT)["externalId"] == "AC_1"
     outcome = await rt.converge("AccountGrant", grant_body())
@@ -90,9 +89,7 @@ async def test_a_dependency_converging_ready_wakes_its_dependents_at_once(rt):
     assert (await rt.converge("AccountGrant", grant_body())).deferred
     await rt.wakeups.wait(GRANT, timeout=0)  # consume the wake of its first sight
 
-    rt.verdicts[ACCOUNT] = State.READY
-    rt._concluded[ACCOUNT] = {"externalId": "AC_1"}
-    rt._tell_dependents(ACCOUNT)
+    rt.record_verdict(ACCOUNT, Outcome.ready(status={"externalId": "AC_1"}))
     assert await rt.wakeups.wait(GRANT, timeout=0) is True
 
     # Its Ready then arriving on the watch tells the grant nothing new.

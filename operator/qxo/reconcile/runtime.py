@@ -212,8 +212,12 @@ class Runtime:
         self.index.remember(key, body)
         self._reconciled[key] = self._fingerprint(body)
         outcome = await self._guarded(kind, lambda: kinds.converge(self, kind, key, body), waiter=key)
-        if outcome.deferred:
-            return outcome
+        if not outcome.deferred:
+            self.record_verdict(key, outcome)
+        return outcome
+
+    def record_verdict(self, key: ObjectKey, outcome: Outcome) -> None:
+        """Keep what a converge concluded, which dependents go by, and wake them if it changes for them."""
         self._deferred.pop(key, None)
         previous, self.verdicts[key] = self.verdicts.get(key), outcome.state
         self._concluded[key] = outcome.status
@@ -221,9 +225,8 @@ class Runtime:
             # Dependents waiting silently for this verdict can now say what they wait for.
             self.wakeups.wake_all(self.index.dependents(key))
         self._tell_dependents(key)
-        if kind == BRAND and outcome.state is State.READY:
+        if key.kind == BRAND and outcome.state is State.READY:
             self._announce_observation(key)
-        return outcome
 
     async def finalize(self, kind: str, body: Mapping[str, Any]) -> Outcome:
         key = ObjectKey.of(kind, body)
