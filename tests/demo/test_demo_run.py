@@ -48,8 +48,11 @@ def test_kept_demo_can_be_explored_with_kubectl(kept_demo):
     assert kept_demo.process.poll() is None, f"--keep must stay up; stderr ends:\n{kept_demo.stderr[-3000:]}"
     kubeconfig = kept_demo.workdir / "kubeconfig"
     assert f"kubectl --kubeconfig {kubeconfig} get qualtrics -A" in kept_demo.stderr
+    # A private discovery cache, as in tests/kube: kubectl's shared one may hold an earlier sandbox's
+    # resources for the same port, and then does not know the `qualtrics` category.
     listed = subprocess.run(["kubectl", "--kubeconfig", str(kubeconfig), "get", "qualtrics", "-A"],
-                            capture_output=True, text=True, timeout=60)
+                            capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "KUBECACHEDIR": str(kept_demo.workdir / "kube-cache")})
     assert listed.returncode == 0, listed.stderr
     assert "brandwatch-social" in listed.stdout and "webservice" not in listed.stdout
     running = " | ".join(kept_demo.children().values())
