@@ -91,6 +91,8 @@ def test_secret_rotation_reaches_the_account_without_leaking(world, examples):
     before = world.get("ExtensionAccount", "ticketing")["status"]["appliedSecret"]["resourceVersion"]
     world.core.patch_namespaced_secret("ticketing-credentials", "qxo-demo",
                                        {"stringData": {"password": "rotated-value-3141"}})
+    if not world.watches_secrets:  # cluster-wide, the rotation lands at the next observation: ask for it now
+        world.refresh_brand()
     world.wait_for(lambda: world.get("ExtensionAccount", "ticketing")["status"]["appliedSecret"]["resourceVersion"]
                    != before, "the new Secret version to be applied")
     patches = [w for w in world.writes() if w["method"] == "PATCH"]
@@ -246,3 +248,19 @@ def test_a_second_install_of_one_extension_is_refused_then_takes_over_when_the_f
     world.wait_condition("ExtensionInstall", "webservice-too", timeout=60)
     domains = [w for w in world.writes()[writes:] if w["route"].endswith("/domains")]
     assert [w["method"] for w in domains] == ["PUT"]  # the survivor's domains, once
+
+
+
+def test_a_brand_deleted_first_waits_for_its_dependents_to_clean_up(world, examples):
+    """The brand goes last, and while it waits its connection still serves its dependents' finalizers."""
+    converge(world, examples)
+    world.delete("QualtricsBrand", "acme")
+    world.wait_condition("QualtricsBrand", "acme", status="False", reason="WaitingForDependents")
+    for kind, name in KINDS_IN_EXAMPLES[1:]:
+        world.delete(kind, name)
+    for kind, name in KINDS_IN_EXAMPLES:
+        world.wait_gone(kind, name)
+    extensions = world.brand_call("GET", "/brands/{brandId}/extensions?pageSize=100")["elements"]
+    assert "webservice" not in {e["id"] for e in extensions if e["installed"]}
+    accounts = world.brand_call("GET", "/brands/{brandId}/accounts?pageSize=100")["elements"]
+    assert "Acme ticketing API" not in {a["name"] for a in accounts}  # it went with webservice's uninstall

@@ -108,10 +108,34 @@ async def converge_brand(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) -
     return Outcome.ready(f"connected as {session.identity.user_name}", status=status)
 
 
+def _users_of_brand(rt: Runtime, key: ObjectKey) -> list[str]:
+    """The objects whose finalizers may still need this brand's connection.
+
+    Those that lead to it, and those in its namespace that made something in a brand but no longer
+    lead anywhere: an account or a grant whose install was deleted first still has to check, through
+    a connected brand, that its account went with the uninstall.
+    """
+    users = []
+    for kind in (INSTALL, ACCOUNT, GRANT, LINK):
+        for other in rt.index.keys(kind):
+            if other.namespace != key.namespace:
+                continue
+            leads_to = brand_of(rt, other)
+            if leads_to == key or (leads_to is None and _status(rt.index.body(other) or {}).get("externalId")):
+                users.append(str(other))
+    return sorted(users)
+
+
 async def finalize_brand(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) -> Outcome:
-    remaining = sorted(str(k) for k in rt.index.dependents(key) if k.kind != "Secret" and k.kind != "ConfigMap")
+    remaining = _users_of_brand(rt, key)
     if remaining:
-        # Dependents need this connection to clean up after themselves: go last.
+        # Dependents need this connection to clean up after themselves: go last, and connect if no
+        # session is held (an operator restarted after the deletion began never converged the brand).
+        if key not in rt.sessions:
+            try:
+                await brands.connect(rt, key, QualtricsBrandSpec.model_validate(body.get("spec") or {}))
+            except Refused as refused:  # going now would strand the dependents: keep waiting, say why
+                raise Waiting(refused.reason, refused.message) from None
         raise Waiting("WaitingForDependents",
                       f"{len(remaining)} objects still use this brand: {', '.join(remaining[:5])}")
     await rt.replace_session(key, None)
@@ -152,7 +176,7 @@ async def finalize_install(rt: Runtime, key: ObjectKey, body: Mapping[str, Any])
     owner = _install_owner(rt, key, brand_key, spec.extension_id)
     if owner != key:
         return Outcome.ready(f"left installed: ExtensionInstall {owner.name} manages it")
-    session = rt.session_for(brand_key)
+    session = rt.connection_for_cleanup(brand_key)
     state = await session.observe()
     actions = installs.plan_removal(state.extensions.get(spec.extension_id))
     return await carry_out(body, spec.management_policy, actions, lambda a: installs.apply(session, a))
@@ -245,7 +269,7 @@ async def _session_for_cleanup(rt: Runtime, key: ObjectKey, account_id: str) -> 
     """
     brand_key = brand_of(rt, key)
     if brand_key is not None:
-        return rt.session_for(brand_key)
+        return rt.connection_for_cleanup(brand_key)
     holder = _session_holding_account(rt, account_id)
     if holder is None:
         if not rt.sessions:
@@ -410,7 +434,7 @@ async def finalize_link(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) ->
     if spec.deletion_policy is DeletionPolicy.ORPHAN or not known \
             or spec.management_policy is ManagementPolicy.OBSERVE_ONLY:
         return Outcome.ready("connection left in the brand" if known else "nothing was registered")
-    session = rt.session_for(key.sibling(BRAND, spec.brand_ref.name))
+    session = rt.connection_for_cleanup(key.sibling(BRAND, spec.brand_ref.name))
     state = await session.observe()
     connection = state.connections.get(known)
     actions = () if connection is None else (links.DeleteConnection(connection.user_id, connection.id),)

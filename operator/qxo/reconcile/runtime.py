@@ -156,6 +156,18 @@ class Runtime:
             raise Waiting("WaitingForBrand", f"QualtricsBrand {brand_key.name} is not Ready yet", dependency=brand_key)
         return session
 
+    def connection_for_cleanup(self, brand_key: ObjectKey) -> BrandSession:
+        """The brand's connection for a finalizer: connected is enough, Ready is not needed.
+
+        A brand being deleted is no longer Ready (it waits for its dependents to go first), and
+        its dependents' finalizers still need its connection to undo what they made.
+        """
+        session = self.sessions.get(brand_key)
+        if session is None:
+            raise Waiting("WaitingForBrand", f"QualtricsBrand {brand_key.name} is not connected yet",
+                          dependency=brand_key)
+        return session
+
     async def replace_session(self, brand_key: ObjectKey, session: BrandSession | None) -> None:
         old = self.sessions.pop(brand_key, None)
         if session is not None:
