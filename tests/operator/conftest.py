@@ -69,11 +69,20 @@ def _point_at_salesforce_sandbox(document: dict[str, Any], salesforce: dict[str,
 
 
 class World:
-    def __init__(self, tmp: Path, kube: Any, brand: BrandSandbox) -> None:
+    """One scenario's world. `kubeconfig` is the test's own (admin) identity; the operator runs with
+    `operator_kubeconfig` (on a real cluster its ServiceAccount's token) over `operator_scope`."""
+
+    def __init__(self, tmp: Path, kube: Any, brand: BrandSandbox, *, operator_kubeconfig: Path | None = None,
+                 operator_scope: tuple[str, ...] = ("--namespace", NAMESPACE)) -> None:
         self.tmp = tmp
         self.kube = kube
         self.brand = brand
         self.kubeconfig = str(kube.kubeconfig_path)
+        self.operator_kubeconfig = str(operator_kubeconfig or self.kubeconfig)
+        self.operator_scope = operator_scope
+        # The operator watches Secrets in namespaced mode only (`--watch-secrets auto`); cluster-wide,
+        # a rotation is noticed at the next brand observation.
+        self.watches_secrets = "--namespace" in operator_scope
         self.api = k8s_config.new_client_from_config(config_file=self.kubeconfig)
         self.custom = k8s.CustomObjectsApi(self.api)
         self.core = k8s.CoreV1Api(self.api)
@@ -84,7 +93,9 @@ class World:
     # -- kubectl and the kubernetes client ----------------------------------------------------------
 
     def kubectl(self, *args: str, input: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
-        result = subprocess.run(["kubectl", "--kubeconfig", self.kubeconfig, *args], input=input,
+        # Discovery cached per world: a port reused by another server must not answer from its cache.
+        result = subprocess.run(["kubectl", "--kubeconfig", self.kubeconfig, "--cache-dir", str(self.tmp / "kubectl"),
+                                 *args], input=input,
                                 capture_output=True, text=True, timeout=60)
         if check and result.returncode != 0:
             raise AssertionError(f"kubectl {' '.join(args)} failed: {result.stderr}")
@@ -180,13 +191,12 @@ class World:
     # -- the operator process -----------------------------------------------------------------------
 
     def start_operator(self, *extra_args: str) -> None:
-        env = {**os.environ, "KUBECONFIG": self.kubeconfig, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "KUBECONFIG": self.operator_kubeconfig, "PYTHONUNBUFFERED": "1"}
         log = self.log_path.open("a")
         self.starts += 1
         log.write(f"---- operator start {self.starts}\n")
         log.flush()
-        self.operator = subprocess.Popen([sys.executable, "-m", "qxo", "operator", "--namespace", NAMESPACE,
-                                          *extra_args],
+        self.operator = subprocess.Popen([sys.executable, "-m", "qxo", "operator", *self.operator_scope, *extra_args],
                                          env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def kill_operator(self) -> None:
@@ -230,52 +240,71 @@ class World:
         return records
 
 
-@contextlib.contextmanager
-def kubernetes_for(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
-    """The kube sandbox, or for tests marked e2e the real cluster named by QXO_E2E_KUBECONFIG."""
-    if request.node.get_closest_marker("e2e") is None:
-        with KubeSandbox.run_in_thread(kubeconfig_path=tmp_path / "kubeconfig") as kube:
-            yield kube
-        return
-    kubeconfig = os.environ.get("QXO_E2E_KUBECONFIG")
-    if not kubeconfig:
-        pytest.skip("set QXO_E2E_KUBECONFIG to run the e2e scenarios against a real cluster (kind or any)")
-    yield types.SimpleNamespace(kubeconfig_path=kubeconfig, url=None)
-
-
 def clean_up_real_cluster(world: World) -> None:
-    """Delete the scenario's objects while the operator still runs (it holds their finalizers)."""
+    """Delete the scenario's objects while the operator still runs (it holds their finalizers), then the
+    namespace: the next scenario starts from nothing, as the real cluster outlives every test."""
+    if world.operator is None or world.operator.poll() is not None:
+        world.start_operator()
     for plural in reversed(PLURALS.values()):  # dependents first: a brand waits for them to go
         world.kubectl("delete", plural, "--all", "-n", NAMESPACE, "--wait=false", check=False)
     world.wait_for(lambda: all(not world.custom.list_namespaced_custom_object(GROUP, VERSION, NAMESPACE, plural)
                                ["items"] for plural in PLURALS.values()), "the scenario's objects to go", 180)
     world.stop_operator()
-    world.kubectl("delete", "namespace", NAMESPACE, "--wait=true", "--timeout=50s", check=False)
+    world.kubectl("delete", "namespace", NAMESPACE, "--wait=true", "--timeout=120s")
 
 
-@pytest.fixture
-def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
-    with kubernetes_for(request, tmp_path) as kube, \
-            BrandSandbox.run_in_thread(str(tmp_path / "brand.db")) as brand:
+def operator_mode(request: pytest.FixtureRequest) -> str:
+    """A real-cluster scenario's `operator_mode` parameter: namespaced (the default) or clusterwide."""
+    callspec = getattr(request.node, "callspec", None)
+    return callspec.params.get("operator_mode", "namespaced") if callspec else "namespaced"
+
+
+@contextlib.contextmanager
+def world_on_a_real_cluster(request: pytest.FixtureRequest, tmp_path: Path, brand: BrandSandbox) -> Iterator[World]:
+    """The operator as its own ServiceAccount, with the shipped RBAC of its mode and nothing else."""
+    cluster = request.getfixturevalue("real_cluster")
+    mode = operator_mode(request)
+    kube = types.SimpleNamespace(kubeconfig_path=cluster.admin_kubeconfig, url=None)
+    scope = ("--namespace", NAMESPACE) if mode == "namespaced" else ("--all-namespaces",)
+    cluster.kubectl("wait", "--for=delete", f"namespace/{NAMESPACE}", "--timeout=120s", check=False)
+    cluster.apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}}])
+    cluster.install_operator_rbac(mode, NAMESPACE)
+    yield World(tmp_path, kube, brand, operator_scope=scope,
+                operator_kubeconfig=cluster.service_account_kubeconfig(tmp_path / "operator.kubeconfig"))
+
+
+@contextlib.contextmanager
+def world_on_the_sandbox(tmp_path: Path, brand: BrandSandbox) -> Iterator[World]:
+    with KubeSandbox.run_in_thread(kubeconfig_path=tmp_path / "kubeconfig") as kube:
         world = World(tmp_path, kube, brand)
         world.kubectl("apply", *[arg for crd in sorted((ROOT / "crds").glob("qxo.dev_*.yaml"))
                                  for arg in ("-f", str(crd))])
         world.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}})
+        yield world
+
+
+@pytest.fixture
+def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    """The kube sandbox, or for tests marked e2e the real control plane (tests/conftest.py)."""
+    real = request.node.get_closest_marker("e2e") is not None
+    with BrandSandbox.run_in_thread(str(tmp_path / "brand.db")) as brand, \
+            (world_on_a_real_cluster(request, tmp_path, brand) if real else world_on_the_sandbox(tmp_path, brand)) \
+            as world:
         world.start_operator()
-        real_cluster = request.node.get_closest_marker("e2e") is not None
         try:
             yield world
-            if real_cluster:
-                clean_up_real_cluster(world)
-            world.stop_operator()
-            records = world.log_records()
-            assert not [r for r in records if "Traceback" in str(r.get("exc_info", ""))
-                        and r.get("level") in ("ERROR", "CRITICAL")], "the operator logged an unexpected error"
-            leaked = [token for token in brand.tokens.values() if token in world.log_text()]
-            assert leaked == [], "a brand token reached the operator log"
         finally:
-            world.stop_operator()
-            world.api.close()
+            try:
+                if real:  # the cluster outlives the test: leave it as the test found it, failed or not
+                    clean_up_real_cluster(world)
+            finally:
+                world.stop_operator()
+                world.api.close()
+        records = world.log_records()
+        assert not [r for r in records if "Traceback" in str(r.get("exc_info", ""))
+                    and r.get("level") in ("ERROR", "CRITICAL")], "the operator logged an unexpected error"
+        leaked = [token for token in brand.tokens.values() if token in world.log_text()]
+        assert leaked == [], "a brand token reached the operator log"
 
 
 @pytest.fixture
