@@ -53,6 +53,14 @@ class BrandClient:
     async def close(self) -> None:
         await self._transport.close()
 
+    def share_rate_limit(self) -> None:
+        """Call once the brand accepted the credentials (whoami): this client's rate now counts for the brand.
+
+        Until then the client uses the brand's shared bucket without changing its rate, so an object with
+        a bogus token cannot slow every other user of the brand.
+        """
+        self._transport.share_rate_limit()
+
     @property
     def stats(self) -> BrandStats:
         return self._transport.stats
