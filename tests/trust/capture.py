@@ -123,7 +123,7 @@ class CaptureServer:
 
 def _parse(head: bytes) -> Captured:
     lines = head.decode("latin-1").split("\r\n")
-    method, path, *_ = (lines[0].split(" ") + ["", ""])[:3]
+    method, path, *_ = [*lines[0].split(" "), "", ""][:3]
     headers = {}
     for line in lines[1:]:
         if ":" in line:
