@@ -43,7 +43,7 @@ class Chaos:
         self.salesforce = SalesforceSandbox(workdir).start()
         self.kube = KubeSandbox(workdir).start()
         self.cluster = Cluster(self.kube)
-        self.operator = Process(harness.qxo("operator", "--namespace", NAMESPACE), workdir / "operator.log",
+        self.operator = Process(harness.qxo_operator("--namespace", NAMESPACE), workdir / "operator.log",
                                 env={"KUBECONFIG": str(self.kube.kubeconfig)})
         self.work = workload.generate(args.resources, self.brand.url, self.brand.token, secret_prefix="FAKE-chaos",
                                       resync="30s")
