@@ -94,6 +94,15 @@ class CaptureServer:
             writer.close()
             await writer.wait_closed()
 
+    async def _stop(self) -> None:
+        """Stop listening and end the connections still open (a client that connected and went away)."""
+        if self._server is not None:
+            self._server.close()
+        pending = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
     async def _start(self) -> None:
         context = None
         if self.tls is not None:
@@ -114,8 +123,7 @@ class CaptureServer:
             asyncio.run_coroutine_threadsafe(server._start(), loop).result(timeout=10)
             yield server
         finally:
-            if server._server is not None:
-                loop.call_soon_threadsafe(server._server.close)
+            asyncio.run_coroutine_threadsafe(server._stop(), loop).result(timeout=10)
             loop.call_soon_threadsafe(loop.stop)
             thread.join(timeout=10)
             loop.close()
