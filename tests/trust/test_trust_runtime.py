@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import trustme
 
-from qxo.kube.secrets import SecretData
+from qxo.kube.secrets import ReadForbidden, SecretData
 from qxo.qualtrics.ratelimit import claimed_rate
 from qxo.reconcile.cafiles import MAX_BYTES, CAFiles
 from qxo.reconcile.conditions import State
@@ -31,9 +31,12 @@ class Namespace:
         self.config_maps: dict[str, dict[str, str]] = {}
         self.reads = 0
         self.writes: list[str] = []
+        self.forbidden = False  # the kube sandbox has no RBAC: this stands for a namespace without the tenant Role
 
     async def secret(self, namespace, name):
         self.reads += 1
+        if self.forbidden:
+            raise ReadForbidden(f"the operator may not read secrets in namespace {namespace} (HTTP 403): bind ...")
         if name not in self.secrets:
             return None
         values, labelled = self.secrets[name]
@@ -128,20 +131,43 @@ async def test_an_unlabelled_secret_is_refused_naming_the_ref_and_the_secret(wor
     assert rt.sessions == {}
 
 
-async def test_a_link_login_url_the_client_cannot_use_is_refused_naming_the_field(world):
+def link_body(login_url: str, refresh: str = "refresh") -> dict:
+    return {"metadata": {"namespace": NS, "name": "link", "generation": 1, "uid": "uid-link"},
+            "spec": {"brandRef": {"name": "acme"}, "owner": "ana.lima@acme.example", "environment": "Production",
+                     "loginURL": login_url,
+                     "oauth": {"clientSecretRef": {"name": "app"}, "refreshTokenSecretRef": {"name": refresh}}}}
+
+
+@pytest.mark.parametrize("brand_ready", [True, False])
+async def test_a_link_login_url_off_the_allowlist_is_refused_naming_the_field(world, brand_ready):
     rt, namespace, brand = world
-    assert (await converge(rt, brand_body(base_url=brand.base_url))).state is State.READY
+    if brand_ready:
+        assert (await converge(rt, brand_body(base_url=brand.base_url))).state is State.READY
     namespace.secrets["app"] = ({"client_id": "c", "client_secret": "s"}, True)
     namespace.secrets["refresh"] = ({"refresh_token": "r"}, True)
     reads = namespace.reads
-    link = {"metadata": {"namespace": NS, "name": "link", "generation": 1, "uid": "uid-link"},
-            "spec": {"brandRef": {"name": "acme"}, "owner": "ana.lima@acme.example", "environment": "Production",
-                     "loginURL": "https://login.example.com",
-                     "oauth": {"clientSecretRef": {"name": "app"}, "refreshTokenSecretRef": {"name": "refresh"}}}}
-    outcome = await converge(rt, link, "SalesforceLink")
+    outcome = await converge(rt, link_body("https://login.example.com"), "SalesforceLink")
     assert (outcome.state, outcome.verdict.reason) == (State.REFUSED, "EndpointNotAllowed")
     assert outcome.verdict.message.startswith("spec.loginURL: https://login.example.com:443 is not an allowed")
     assert namespace.reads == reads  # neither the client secret nor the refresh token was read
+
+
+async def test_a_link_whose_refresh_token_did_not_opt_in_says_so_before_waiting_for_its_brand(world):
+    rt, namespace, _ = world
+    namespace.secrets["app"] = ({"client_id": "c", "client_secret": "s"}, True)
+    namespace.secrets["theirs"] = ({"refresh_token": "FAKE-someone-elses"}, False)
+    outcome = await converge(rt, link_body("https://acme.my.salesforce.com", refresh="theirs"), "SalesforceLink")
+    assert (outcome.state, outcome.verdict.reason) == (State.REFUSED, "SecretNotLabelled")
+    assert outcome.verdict.message.startswith("spec.oauth.refreshTokenSecretRef: Secret theirs is not labelled")
+
+
+async def test_a_secret_rbac_forbids_is_reported_and_waited_for_not_retried_with_a_traceback(world):
+    rt, namespace, brand = world
+    namespace.forbidden = True
+    outcome = await converge(rt, brand_body(base_url=brand.base_url))
+    assert (outcome.state, outcome.verdict.reason) == (State.WAITING, "WaitingForSecretAccess")
+    assert outcome.verdict.message.startswith("spec.credentials.apiTokenSecretRef: Secret token: the operator may "
+                                              "not read secrets") and not outcome.retry
 
 
 # -- rate limits per identity -----------------------------------------------------------------------------

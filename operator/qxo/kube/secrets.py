@@ -19,7 +19,8 @@ from kubernetes.client.exceptions import ApiException
 from qxo.api.common import CREDENTIALS_LABEL
 from qxo.observability import logs
 
-__all__ = ["CREDENTIALS_LABEL", "KubeSecrets", "SecretData", "SecretNotOwned", "SecretSource", "WatchedSecrets"]
+__all__ = ["CREDENTIALS_LABEL", "KubeSecrets", "ReadForbidden", "SecretData", "SecretNotOwned", "SecretSource",
+           "WatchedSecrets"]
 MANAGED_BY = {"app.kubernetes.io/managed-by": "qxo"}
 
 
@@ -45,6 +46,10 @@ class SecretData:
 
 class SecretNotOwned(Exception):
     """A Secret qxo would write exists and belongs to someone else: it is left untouched."""
+
+
+class ReadForbidden(Exception):
+    """RBAC does not let the operator read this Secret or ConfigMap (no tenant Role in its namespace)."""
 
 
 class SecretSource(Protocol):
@@ -177,6 +182,9 @@ class KubeSecrets:
         except ApiException as error:
             if error.status == 404:
                 return None
+            if error.status == 403:
+                raise ReadForbidden(f"the operator may not read {plural} in namespace {namespace} (HTTP 403): "
+                                    "bind its tenant Role there (manifests/tenant)") from None
             raise
 
     def _call(self, method: str, path: str, path_params: dict[str, str], body: Any = None,

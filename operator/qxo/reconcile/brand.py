@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pydantic
 
 from qxo.api.brand import CredentialsType, QualtricsBrandSpec
+from qxo.kube.secrets import ReadForbidden
 from qxo.qualtrics import BrandClient, BrandConfig, errors
 from qxo.reconcile.keys import ObjectKey
 from qxo.reconcile.outcome import Refused, Waiting
@@ -97,7 +98,10 @@ async def ca_bundle_pem(rt: Runtime, namespace: str, ref: Any) -> str:
     if str(ref.kind) == "Secret":
         data = (await read_secret(rt, namespace, "spec.caBundleRef", ref.name)).values
     else:
-        data = await rt.secrets.config_map(namespace, ref.name)
+        try:
+            data = await rt.secrets.config_map(namespace, ref.name)
+        except ReadForbidden as forbidden:
+            raise Waiting("WaitingForCABundleAccess", f"spec.caBundleRef: ConfigMap {ref.name}: {forbidden}") from None
     if data is None:
         raise Waiting("WaitingForCABundle", f"spec.caBundleRef: {ref.kind} {ref.name} does not exist yet")
     if not data.get(ref.key):

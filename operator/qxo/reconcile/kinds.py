@@ -342,10 +342,12 @@ def _check_single_link(rt: Runtime, key: ObjectKey, owner: str, org_id: str) -> 
 
 async def converge_link(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) -> Outcome:
     spec = SalesforceLinkSpec.model_validate(body.get("spec") or {})
+    # Its own endpoint and Secrets first: a refusal there names its field whether or not the brand is Ready.
+    link = await links.link_session(rt, key, spec)
     session = rt.session_for(key.sibling(BRAND, spec.brand_ref.name))
     owner_id = await _owner_id(session, spec.owner)
     try:
-        link, token, status = await links.authenticate_and_check(rt, key, body, spec)
+        link, token, status = await links.authenticate_and_check(rt, key, body, spec, link)
     except links.LinkRefused as refused:
         return links.refusal_outcome(refused)
     except links.LinkRetry as busy:

@@ -131,10 +131,9 @@ def _conditions(authenticated: tuple[str, str, str], preflight: tuple[str, str, 
     return conditions
 
 
-async def authenticate_and_check(rt: Runtime, key: ObjectKey, body: Mapping[str, Any],
-                                 spec: SalesforceLinkSpec) -> tuple[LinkSession, Any, dict[str, Any]]:
+async def authenticate_and_check(rt: Runtime, key: ObjectKey, body: Mapping[str, Any], spec: SalesforceLinkSpec,
+                                 link: LinkSession) -> tuple[LinkSession, Any, dict[str, Any]]:
     """Token fresh (and written to the link's Secret), preflight run when due; raises an Outcome-worthy state."""
-    link = await link_session(rt, key, spec)
     if link.revoked:
         raise LinkRefused("RefreshTokenRevoked", link.revoked,
                           _conditions(("False", "RefreshTokenRevoked", link.revoked), None))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from qxo.kube.secrets import CREDENTIALS_LABEL, SecretData
+from qxo.kube.secrets import CREDENTIALS_LABEL, ReadForbidden, SecretData
 from qxo.reconcile.outcome import Refused, Waiting
 from qxo.trust.endpoints import InvalidEndpoint, NotAllowed
 
@@ -19,7 +19,11 @@ if TYPE_CHECKING:
 
 async def read_secret(rt: Runtime, namespace: str, field: str, name: str) -> SecretData:
     """The Secret a ref names, if it exists and opted in; Waiting while absent, Refused when not labelled."""
-    secret = await rt.secrets.secret(namespace, name)
+    try:
+        secret = await rt.secrets.secret(namespace, name)
+    except ReadForbidden as forbidden:
+        # An install to finish, not a bug: say so, and look again at the next resync rather than retry hot.
+        raise Waiting("WaitingForSecretAccess", f"{field}: Secret {name}: {forbidden}") from None
     if secret is None:
         raise Waiting("WaitingForSecret", f"{field}: Secret {name} does not exist yet")
     if not secret.opted_in:
