@@ -141,7 +141,7 @@ async def test_a_next_page_on_another_host_is_never_followed(aiohttp_free_server
     config = BrandConfig(base_url=base_url, brand_id="acme", api_token="tok", requests_per_minute=600_000,
                          allowlist=LOOPBACK)
     async with BrandClient(config) as brand:
-        with pytest.raises(errors.BrandError) as refused:
+        with pytest.raises(errors.EndpointNotAllowed) as refused:  # a refusal naming the field, not a crash
             await brand.groups()
     assert "nextPage" in str(refused.value) and hits == ["/API/v3/groups"]
 

@@ -81,7 +81,7 @@ class BrandClient:
                 return
             if not next_page.startswith(self.config.root_url + "/"):
                 # Never send the brand's token to a host the brand merely named.
-                raise errors.BrandError(f"{operation}: nextPage points outside {self.config.root_url}")
+                raise errors.EndpointNotAllowed(f"{operation}: nextPage points outside {self.config.root_url}")
             result = await self._transport.request("GET", next_page, operation)
 
     async def _all(self, operation: str, query: dict[str, str] | None = None, **path_params: str) -> list[dict]:
