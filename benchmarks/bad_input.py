@@ -30,6 +30,7 @@ from harness import GROUP, PLURALS, VERSION, BrandSandbox, Cluster, KubeSandbox,
 from qxo.api.catalog import CATALOG
 from qxo.api.documents import Document
 from qxo.api.validation import validate_documents
+from qxo.trust.endpoints import Allowlist
 
 MALFORMED = harness.ROOT / "tests" / "fixtures" / "malformed"
 NAMESPACE = "qxo-demo"  # the fixtures' namespace
@@ -129,14 +130,20 @@ def grant_specs() -> st.SearchStrategy[dict[str, Any]]:
                                            "groups": VALUE, "allUsers": VALUE})
 
 
+# The operator reads only Secrets that opt in; the sandboxes listen on the allowed 127.0.0.1.
+LABELLED = {"labels": {"qxo.dev/credentials": "true"}}
+LOOPBACK = Allowlist.with_defaults(["127.0.0.1"])
+
+
 def _context() -> list[Document]:
     """What the fuzzed documents refer to, so the validator judges them and not a missing neighbour."""
     meta = {"namespace": NAMESPACE}
     api = f"{GROUP}/{VERSION}"
     bodies = [
-        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "acme-api-token", **meta},
+        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "acme-api-token", **meta, **LABELLED},
          "stringData": {"token": "x"}},
-        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "fuzz-secret", **meta}, "stringData": {"k": "x"}},
+        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "fuzz-secret", **meta, **LABELLED},
+         "stringData": {"k": "x"}},
         {"apiVersion": api, "kind": "QualtricsBrand", "metadata": {"name": "acme", **meta},
          "spec": {"brandId": "acme", "baseURL": "http://127.0.0.1:1", "credentials": {
              "type": "APIToken", "apiTokenSecretRef": {"name": "acme-api-token", "key": "token"}}}},
@@ -150,7 +157,7 @@ def _context() -> list[Document]:
 
 def problems_of(body: dict[str, Any]) -> list[str]:
     """qxo's validator on `body` among its context: the problems of `body` itself."""
-    problems = validate_documents([*_context(), Document("<fuzz>", 1, body)])
+    problems = validate_documents([*_context(), Document("<fuzz>", 1, body)], LOOPBACK)
     return [f"{p.field}: {p.message}" for p in problems if p.file == "<fuzz>" and p.severity == "error"]
 
 
@@ -200,7 +207,7 @@ def fuzzed(examples: int) -> list[dict[str, Any]]:
 
 def brand_documents(brand: BrandSandbox) -> list[dict[str, Any]]:
     meta = {"namespace": NAMESPACE}
-    return [{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "acme-api-token", **meta},
+    return [{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "acme-api-token", **meta, **LABELLED},
              "stringData": {"token": brand.token}},
             {"apiVersion": f"{GROUP}/{VERSION}", "kind": "QualtricsBrand", "metadata": {"name": "acme", **meta},
              "spec": {"brandId": "acme", "baseURL": brand.url, "credentials": {
@@ -210,7 +217,7 @@ def brand_documents(brand: BrandSandbox) -> list[dict[str, Any]]:
 def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     brand, kube = BrandSandbox(workdir).start(), KubeSandbox(workdir).start()
     cluster = Cluster(kube)
-    operator = Process(harness.qxo("operator", "--namespace", NAMESPACE), workdir / "operator.log",
+    operator = Process(harness.qxo_operator("--namespace", NAMESPACE), workdir / "operator.log",
                        env={"KUBECONFIG": str(kube.kubeconfig)})
     try:
         cluster.apply_crds()

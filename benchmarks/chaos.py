@@ -43,7 +43,7 @@ class Chaos:
         self.salesforce = SalesforceSandbox(workdir).start()
         self.kube = KubeSandbox(workdir).start()
         self.cluster = Cluster(self.kube)
-        self.operator = Process(harness.qxo("operator", "--namespace", NAMESPACE), workdir / "operator.log",
+        self.operator = Process(harness.qxo_operator("--namespace", NAMESPACE), workdir / "operator.log",
                                 env={"KUBECONFIG": str(self.kube.kubeconfig)})
         self.work = workload.generate(args.resources, self.brand.url, self.brand.token, secret_prefix="FAKE-chaos",
                                       resync="30s")
@@ -213,7 +213,8 @@ class Chaos:
         """`qxo export` of the live brand (its stdout and stderr both scanned), and what it failed to name:
         an export that names no install or account would make its leak scan pass vacuously."""
         result = subprocess.run(harness.qxo("export", "--brand-context", str(self.brand.credentials_path),
-                                            "--namespace", NAMESPACE), capture_output=True, text=True, timeout=120)
+                                            "--namespace", NAMESPACE, "--allow-endpoint", "127.0.0.1"),
+                                capture_output=True, text=True, timeout=120)
         documents = [d for d in yaml.safe_load_all(result.stdout) if d] if result.returncode == 0 else []
         named = {(d["kind"], d["spec"].get("extensionId") or d["spec"].get("displayName"))
                  for d in documents if d.get("kind") in ("ExtensionInstall", "ExtensionAccount")}

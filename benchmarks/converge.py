@@ -40,7 +40,7 @@ def converge_qxo(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     kube = KubeSandbox(workdir).start()
     cluster = Cluster(kube)
     metrics_port = harness.free_port()
-    operator = Process(harness.qxo("operator", "--namespace", harness.NAMESPACE, "--metrics-port", str(metrics_port)),
+    operator = Process(harness.qxo_operator("--namespace", harness.NAMESPACE, "--metrics-port", str(metrics_port)),
                        workdir / "qxo-operator.log", env={"KUBECONFIG": str(kube.kubeconfig)})
     try:
         work = workload.generate(args.resources, brand.url, brand.token, budget=budget(args),

@@ -130,6 +130,11 @@ def qxo(*args: str) -> list[str]:
     return [sys.executable, "-m", "qxo", *args]
 
 
+def qxo_operator(*args: str) -> list[str]:
+    """`qxo operator` allowed to call the sandboxes, which all listen on 127.0.0.1."""
+    return qxo("operator", "--allow-endpoint", "127.0.0.1", *args)
+
+
 class KubeSandbox:
     def __init__(self, workdir: Path, name: str = "kube") -> None:
         self.kubeconfig = workdir / f"{name}.kubeconfig"

@@ -21,6 +21,11 @@ def _meta(name: str, **extra: Any) -> dict[str, Any]:
     return {"name": name, "namespace": NAMESPACE, **extra}
 
 
+def _secret_meta(name: str) -> dict[str, Any]:
+    """A Secret's metadata: labelled, since the operator reads only Secrets that opt in."""
+    return _meta(name, labels={"qxo.dev/credentials": "true"})
+
+
 def brand(base_url: str, token: str, *, budget: int | None, resync: str) -> list[dict[str, Any]]:
     """The QualtricsBrand and its token; `budget` is spec.rateLimit.requestsPerMinute (None: the default)."""
     spec: dict[str, Any] = {"brandId": "acme", "baseURL": base_url, "resyncInterval": resync,
@@ -28,7 +33,7 @@ def brand(base_url: str, token: str, *, budget: int | None, resync: str) -> list
                                             "apiTokenSecretRef": {"name": "acme-api-token", "key": "token"}}}
     if budget:
         spec["rateLimit"] = {"requestsPerMinute": budget}
-    return [{"apiVersion": "v1", "kind": "Secret", "metadata": _meta("acme-api-token"), "type": "Opaque",
+    return [{"apiVersion": "v1", "kind": "Secret", "metadata": _secret_meta("acme-api-token"), "type": "Opaque",
              "stringData": {"token": token}},
             {"apiVersion": API, "kind": "QualtricsBrand", "metadata": _meta("acme"), "spec": spec}]
 
@@ -42,7 +47,7 @@ def install(i: int) -> dict[str, Any]:
 
 def account(i: int, suffix: str, secret_value: str) -> list[dict[str, Any]]:
     name = f"bench-{i:03d}-{suffix}"
-    return [{"apiVersion": "v1", "kind": "Secret", "metadata": _meta(f"{name}-credentials"), "type": "Opaque",
+    return [{"apiVersion": "v1", "kind": "Secret", "metadata": _secret_meta(f"{name}-credentials"), "type": "Opaque",
              "stringData": {"apiKey": secret_value}},
             {"apiVersion": API, "kind": "ExtensionAccount", "metadata": _meta(name),
              "spec": {"installRef": {"name": f"bench-{i:03d}"}, "displayName": f"Bench account {i:03d} {suffix}",
@@ -115,7 +120,7 @@ def link_name(owner: str) -> str:
 def salesforce_shared(client_id: str, client_secret: str, ca_pem: str) -> list[dict[str, Any]]:
     """The connected app's Secret and the CA bundle every link trusts the org with."""
     return [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta(SALESFORCE_CA), "data": {"ca.crt": ca_pem}},
-            {"apiVersion": "v1", "kind": "Secret", "metadata": _meta(SALESFORCE_CLIENT), "type": "Opaque",
+            {"apiVersion": "v1", "kind": "Secret", "metadata": _secret_meta(SALESFORCE_CLIENT), "type": "Opaque",
              "stringData": {"client_id": client_id, "client_secret": client_secret}}]
 
 
@@ -129,6 +134,6 @@ def salesforce_link(owner: str, login_url: str, refresh_token: str) -> list[dict
                              "fields": [{"object": "Contact", "field": "Email", "access": "Edit"}],
                              "recordTypes": [{"object": "Case", "developerName": "Support_Case"}]},
             "caBundleRef": {"kind": "ConfigMap", "name": SALESFORCE_CA, "key": "ca.crt"}}
-    return [{"apiVersion": "v1", "kind": "Secret", "metadata": _meta(f"{name}-refresh-token"), "type": "Opaque",
+    return [{"apiVersion": "v1", "kind": "Secret", "metadata": _secret_meta(f"{name}-refresh-token"), "type": "Opaque",
              "stringData": {"refresh_token": refresh_token}},
             {"apiVersion": API, "kind": "SalesforceLink", "metadata": _meta(name), "spec": spec}]

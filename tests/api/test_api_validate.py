@@ -190,9 +190,13 @@ def test_refs_to_objects_in_the_set_resolve_and_missing_ones_warn(tmp_path):
     assert (problem.severity, problem.field) == ("warning", "spec.brandRef.name")
 
 
+LABELLED = "labels: {qxo.dev/credentials: 'true'}"
+
+
 def secret(keys: dict[str, str]) -> str:
     data = "".join(f"  {key}: {value}\n" for key, value in keys.items())
-    return f"apiVersion: v1\nkind: Secret\nmetadata: {{name: creds, namespace: team}}\nstringData:\n{data}"
+    return (f"apiVersion: v1\nkind: Secret\nmetadata: {{name: creds, namespace: team, {LABELLED}}}\n"
+            f"stringData:\n{data}")
 
 
 @pytest.mark.parametrize(("keys", "listed", "message"), [
@@ -221,7 +225,8 @@ def test_secret_data_that_is_not_base64_is_reported_without_its_value(tmp_path, 
 
 
 def test_brand_secret_keys_are_checked_for_api_token(tmp_path):
-    token = "apiVersion: v1\nkind: Secret\nmetadata: {name: acme-token, namespace: team}\nstringData: {tok: x}\n"
+    token = (f"apiVersion: v1\nkind: Secret\nmetadata: {{name: acme-token, namespace: team, {LABELLED}}}\n"
+             "stringData: {tok: x}\n")
     path = write(tmp_path, "b.yaml", BRAND + "---\n" + token)
     [problem] = validate_paths([path]).problems
     assert problem.field == "spec.credentials.apiTokenSecretRef"

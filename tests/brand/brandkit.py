@@ -14,18 +14,22 @@ from referencing.jsonschema import DRAFT202012
 
 from qxo.qualtrics import BrandConfig
 from qxo.sandbox.brand import BrandSandbox
+from qxo.trust.endpoints import Allowlist
 
 ROOT = Path(__file__).resolve().parents[2]
 OPENAPI = ROOT / "docs" / "brand-api.openapi.yaml"
 ADMIN, OPS = "admin@acme.example", "ops@acme.example"
 ANA, BEN, CHEN, DANA = (f"{n}@acme.example" for n in ("ana.lima", "ben.okafor", "chen.wei", "dana.berg"))
+# The sandboxes listen on 127.0.0.1, which the operator's administrator allows as `--allow-endpoint 127.0.0.1`.
+LOOPBACK = Allowlist.with_defaults(["127.0.0.1"])
 
 
 def fast_config(sb: BrandSandbox, username: str = ADMIN, **overrides: Any) -> BrandConfig:
     """Retries fast and a rate far above what tests need, so no test waits on purpose."""
     options: dict[str, Any] = dict(base_url=sb.base_url, brand_id=sb.brand_id, api_token=sb.tokens[username],
                                    requests_per_minute=600_000, backoff_base_seconds=0.005,
-                                   backoff_max_seconds=0.02, timeout_seconds=5, max_attempts=6)
+                                   backoff_max_seconds=0.02, timeout_seconds=5, max_attempts=6,
+                                   allowlist=LOOPBACK)
     options.update(overrides)
     return BrandConfig(**options)
 

@@ -10,7 +10,7 @@ from brandkit import ADMIN, audit, fast_config
 from pydantic import ValidationError
 
 from qxo.qualtrics import BrandClient, BrandConfig, errors
-from qxo.qualtrics.ratelimit import LeakyBucket, limiter_for
+from qxo.qualtrics.ratelimit import LeakyBucket, RateClaim, bucket_for, claimed_rate
 
 
 def oauth_config(sandbox, **overrides):
@@ -79,15 +79,23 @@ def test_the_bucket_spaces_requests_at_the_configured_rate():
     assert bucket.reserve() > 9
 
 
-def test_the_registry_takes_the_latest_rate():
+def test_a_shared_bucket_runs_at_the_lowest_claimed_rate_and_goes_back_when_claims_go():
     key = ("https://rate.example", "brand")
-    first = limiter_for(key, 100)
-    assert limiter_for(key, 200) is first and first.requests_per_minute == 200
+    bucket = bucket_for(key)
+    assert bucket.requests_per_minute == 3000  # nobody claimed it: the brand's own limit
+    slow, fast = RateClaim(key, 100), RateClaim(key, 2000)
+    assert bucket_for(key) is bucket and bucket.requests_per_minute == 100
+    slow.release()
+    assert bucket.requests_per_minute == 2000 == claimed_rate(key)
+    slow.release()  # twice is harmless
+    fast.release()
+    assert bucket.requests_per_minute == 3000
 
 
 async def test_the_shared_limiter_throttles_concurrent_clients(sandbox):
     config = fast_config(sandbox, requests_per_minute=600, brand_id="acme")
     async with BrandClient(config) as one, BrandClient(config) as two:
+        one.share_rate_limit()  # authenticated (as the operator decides after whoami): its rate counts
         await asyncio.gather(*(c.whoami() for c in (one, two) for _ in range(15)))
         waits = one.stats.rate_limit_waits + two.stats.rate_limit_waits
     # 30 calls at 10/s with a burst of 1: 29 queue in the shared bucket. Slow scheduling on a busy

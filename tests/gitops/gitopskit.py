@@ -17,6 +17,7 @@ import yaml
 from qxo.cli import main
 from qxo.qualtrics import Access, BrandClient, BrandConfig, Enablement
 from qxo.sandbox.brand import BrandSandbox
+from qxo.trust.endpoints import Allowlist
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN, OPS = "admin@acme.example", "ops@acme.example"
@@ -34,9 +35,15 @@ class Run:
         return json.loads(self.out)
 
 
-def qxo(*argv: str) -> Run:
-    """The real command line, in this process (the sandbox serves from its own thread)."""
+def qxo(*argv: str, allow_loopback: bool = True) -> Run:
+    """The real command line, in this process (the sandbox serves from its own thread).
+
+    plan and export may call (and validate accepts) the sandbox's 127.0.0.1, `--allow-endpoint 127.0.0.1`,
+    unless told otherwise.
+    """
     out, err = io.StringIO(), io.StringIO()
+    if allow_loopback and argv[:1] in (("plan",), ("export",), ("validate",)):
+        argv = (*argv, "--allow-endpoint", "127.0.0.1")
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(list(argv))
     return Run(code, out.getvalue(), err.getvalue())
@@ -67,7 +74,8 @@ class Brand:
     def config(self, user: str = ADMIN) -> BrandConfig:
         return BrandConfig(base_url=self.sandbox.base_url, brand_id=self.sandbox.brand_id,
                            api_token=self.sandbox.tokens[user], requests_per_minute=600_000,
-                           backoff_base_seconds=0.005, backoff_max_seconds=0.02, timeout_seconds=5)
+                           backoff_base_seconds=0.005, backoff_max_seconds=0.02, timeout_seconds=5,
+                           allowlist=Allowlist.with_defaults(["127.0.0.1"]))
 
     def call(self, work, user: str = ADMIN) -> Any:
         """Run `await work(client)` with a brand client of `user`: the operator-free way to change the brand."""

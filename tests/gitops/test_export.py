@@ -90,6 +90,10 @@ def test_export_validates_and_plans_to_no_change(brand, tmp_path):
 
     brand_docs = documents(out, "00-brand.yaml")
     assert brand_docs[0]["stringData"] == {"token": ""}
+    # The operator reads only Secrets that opt in: every placeholder carries the label, ready to fill.
+    placeholders = [d for d in (*accounts, *brand_docs) if d["kind"] == "Secret"]
+    assert len(placeholders) == 5
+    assert all(d["metadata"]["labels"] == {"qxo.dev/credentials": "true"} for d in placeholders)
     assert brand_docs[1]["spec"]["baseURL"] == brand.sandbox.base_url
 
 

@@ -12,6 +12,7 @@ import yaml
 from gitopskit import qxo
 
 from qxo.gitops.context import GitopsError, ReadOnlyBrandClient, WriteRefused, brand_config, load_context
+from qxo.trust.endpoints import Allowlist
 
 
 def plan(manifests, *extra):
@@ -115,7 +116,7 @@ def test_context_reads_the_sandbox_credentials_file_and_hides_the_token(brand):
 
 def test_the_read_only_client_refuses_every_write_before_any_request(brand):
     config = brand_config(load_context(str(brand.context), environ={}), base_url=brand.sandbox.base_url,
-                          datacenter=None, brand_id="acme")
+                          datacenter=None, brand_id="acme", allowlist=Allowlist.with_defaults(["127.0.0.1"]))
 
     async def attempt():
         async with ReadOnlyBrandClient(config) as client:

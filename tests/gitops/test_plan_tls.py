@@ -30,6 +30,7 @@ async def qxo_plan(tmp_path, context: dict) -> tuple[int, str]:
     (tmp_path / "ctx.json").write_text(json.dumps(context))
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "qxo", "plan", "-f", str(tmp_path / "m"), "--brand-context", str(tmp_path / "ctx.json"),
+        "--allow-endpoint", "127.0.0.1",
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     out, _ = await process.communicate()
     return process.returncode, out.decode()

@@ -170,3 +170,52 @@ async def test_leases_are_stored(api):
     path = "/apis/coordination.k8s.io/v1/namespaces/default/leases"
     await api.ok("POST", path, {"metadata": {"name": "l"}, "spec": {"holderIdentity": "me"}})
     assert (await api.ok("GET", f"{path}/l"))["spec"]["holderIdentity"] == "me"
+
+
+# -- garbage collection by ownerReferences (background cascading deletion, as Kubernetes' collector does) --
+
+def owned_by(*owners: dict) -> list[dict]:
+    return [{"apiVersion": o["apiVersion"], "kind": o["kind"], "name": o["metadata"]["name"],
+             "uid": o["metadata"]["uid"], "controller": i == 0} for i, o in enumerate(owners)]
+
+
+async def test_deleting_an_owner_deletes_its_dependents_and_theirs(widgets, api):
+    owner = await widgets.ok("POST", WIDGETS, widget("owner"))
+    secret = await api.ok("POST", "/api/v1/namespaces/default/secrets",
+                          {"metadata": {"name": "owned", "ownerReferences": owned_by(owner)}})
+    grandchild = await api.ok("POST", CONFIGMAPS, {"metadata": {"name": "below", "ownerReferences": owned_by(
+        {"apiVersion": "v1", "kind": "Secret", **secret})}})
+    bystander = await api.ok("POST", CONFIGMAPS, {"metadata": {"name": "bystander"}})
+
+    await widgets.ok("DELETE", f"{WIDGETS}/owner")
+
+    assert (await api.call("GET", "/api/v1/namespaces/default/secrets/owned"))[0] == 404
+    assert (await api.call("GET", f"{CONFIGMAPS}/{grandchild['metadata']['name']}"))[0] == 404
+    assert (await api.call("GET", f"{CONFIGMAPS}/{bystander['metadata']['name']}"))[0] == 200
+
+
+async def test_a_dependent_goes_when_its_last_owner_goes_and_waits_for_its_finalizers(widgets, api):
+    first = await widgets.ok("POST", WIDGETS, widget("first"))
+    second = await widgets.ok("POST", WIDGETS, widget("second"))
+    await api.ok("POST", CONFIGMAPS, {"metadata": {"name": "shared", "finalizers": ["test/hold"],
+                                                   "ownerReferences": owned_by(first, second)}})
+
+    await widgets.ok("DELETE", f"{WIDGETS}/first")
+    assert not (await api.ok("GET", f"{CONFIGMAPS}/shared"))["metadata"].get("deletionTimestamp")
+    await widgets.ok("DELETE", f"{WIDGETS}/second")
+    held = await api.ok("GET", f"{CONFIGMAPS}/shared")
+    assert held["metadata"]["deletionTimestamp"]  # deleting, held by its finalizer
+    await api.ok("PATCH", f"{CONFIGMAPS}/shared", {"metadata": {"finalizers": None}},
+                 content_type="application/merge-patch+json")
+    assert (await api.call("GET", f"{CONFIGMAPS}/shared"))[0] == 404
+
+
+async def test_an_owner_reference_removed_before_the_owner_goes_keeps_the_object(widgets, api):
+    owner = await widgets.ok("POST", WIDGETS, widget("owner"))
+    await api.ok("POST", CONFIGMAPS, {"metadata": {"name": "adopted-away", "ownerReferences": owned_by(owner)}})
+    await api.ok("PATCH", f"{CONFIGMAPS}/adopted-away", {"metadata": {"ownerReferences": None}},
+                 content_type="application/merge-patch+json")
+
+    await widgets.ok("DELETE", f"{WIDGETS}/owner")
+
+    assert (await api.call("GET", f"{CONFIGMAPS}/adopted-away"))[0] == 200

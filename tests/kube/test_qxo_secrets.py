@@ -8,10 +8,11 @@ import kubernetes
 import pytest
 from kubernetes.client import ApiException
 
-from qxo.kube.secrets import KubeSecrets, WatchedSecrets
+from qxo.kube.secrets import KubeSecrets, SecretNotOwned, WatchedSecrets
 from qxo.observability import logs
 
 NS = "default"
+LABELLED = {"qxo.dev/credentials": "true"}
 
 
 @pytest.fixture
@@ -24,14 +25,27 @@ def secrets(threaded):
 
 async def test_reads_a_secret_decoded_with_its_resource_version(secrets):
     reader, core = secrets
-    created = core.create_namespaced_secret(NS, {"metadata": {"name": "creds"}, "type": "Opaque",
+    created = core.create_namespaced_secret(NS, {"metadata": {"name": "creds", "labels": LABELLED}, "type": "Opaque",
                                                  "stringData": {"username": "svc", "password": "FAKE-pw-1"}})
 
     secret = await reader.secret(NS, "creds")
 
-    assert secret.values == {"username": "svc", "password": "FAKE-pw-1"}
+    assert secret.opted_in and secret.values == {"username": "svc", "password": "FAKE-pw-1"}
     assert secret.resource_version == created.metadata.resource_version
     assert "FAKE-pw-1" not in repr(secret)
+
+
+async def test_a_secret_without_the_credentials_label_is_never_decoded(secrets):
+    reader, core = secrets
+    for name, labels in (("plain", None), ("false", {"qxo.dev/credentials": "false"}),
+                         ("other", {"app": "db"})):
+        core.create_namespaced_secret(NS, {"metadata": {"name": name, "labels": labels},
+                                           "stringData": {"password": "FAKE-unlabelled-pw"}})
+
+        secret = await reader.secret(NS, name)
+
+        assert not secret.opted_in and secret.values == {}
+    assert "FAKE-unlabelled-pw" in logs._redactor.text("FAKE-unlabelled-pw")  # never even registered as read
 
 
 async def test_absent_objects_are_none_and_refusals_raise_without_the_values(secrets):
@@ -54,11 +68,36 @@ async def test_writes_a_secret_it_owns_then_updates_it_in_place(secrets):
     await writer.write_secret(NS, "link-token", {"accessToken": "FAKE-token-1"}, owner=owner)
     await writer.write_secret(NS, "link-token", {"accessToken": "FAKE-token-2"}, owner=owner)
 
-    stored = await writer.secret(NS, "link-token")
-    assert stored.values == {"accessToken": "FAKE-token-2"}
-    meta = core.read_namespaced_secret("link-token", NS).metadata
+    stored = core.read_namespaced_secret("link-token", NS)
+    assert base64.b64decode(stored.data["accessToken"]).decode() == "FAKE-token-2"
+    meta = stored.metadata
     assert meta.labels == {"app.kubernetes.io/managed-by": "qxo"}
     assert meta.owner_references[0].kind == "SalesforceLink" and meta.owner_references[0].controller
+    assert meta.owner_references[0].uid == owner["metadata"]["uid"]
+
+
+@pytest.mark.parametrize("owner_references", [
+    None,  # made by hand or another tool
+    [{"apiVersion": "qxo.dev/v1alpha1", "kind": "SalesforceLink", "name": "link", "controller": True,
+      "uid": "99999999-1111-4222-8333-444455556666"}],  # an earlier link of the same name
+    [{"apiVersion": "qxo.dev/v1alpha1", "kind": "SalesforceLink", "name": "link", "controller": False,
+      "uid": "0b8e7e4a-1111-4222-8333-444455556666"}],  # owned, but not controlled, by this link
+])
+async def test_a_secret_of_that_name_it_does_not_own_is_left_untouched(secrets, owner_references):
+    writer, core = secrets
+    owner = {"apiVersion": "qxo.dev/v1alpha1", "kind": "SalesforceLink",
+             "metadata": {"name": "link", "uid": "0b8e7e4a-1111-4222-8333-444455556666"}}
+    theirs = core.create_namespaced_secret(NS, {"metadata": {"name": "link-token", "ownerReferences": owner_references},
+                                                "stringData": {"accessToken": "FAKE-theirs"}})
+
+    with pytest.raises(SecretNotOwned) as refused:
+        await writer.write_secret(NS, "link-token", {"accessToken": "FAKE-ours"}, owner=owner)
+
+    assert "Secret link-token" in str(refused.value) and "SalesforceLink link" in str(refused.value)
+    assert "FAKE" not in str(refused.value)
+    after = core.read_namespaced_secret("link-token", NS)
+    assert after.metadata.resource_version == theirs.metadata.resource_version
+    assert base64.b64decode(after.data["accessToken"]).decode() == "FAKE-theirs"
 
 
 # -- Secrets served from what the watch delivered --
@@ -74,8 +113,9 @@ class Source:
         return None
 
 
-def watched(name: str, version: str, values: dict[str, str], type: str = "Opaque") -> dict:
-    return {"metadata": {"name": name, "namespace": NS, "resourceVersion": version}, "type": type,
+def watched(name: str, version: str, values: dict[str, str], type: str = "Opaque", labels: dict | None = None) -> dict:
+    return {"metadata": {"name": name, "namespace": NS, "resourceVersion": version,
+                         "labels": LABELLED if labels is None else labels}, "type": type,
             "data": {k: base64.b64encode(v.encode()).decode() for k, v in values.items()}}
 
 
@@ -99,7 +139,8 @@ async def test_secrets_not_held_are_read_from_the_server():
     cache.saw(NS, "big", watched("big", "4", {"blob": "x" * (WatchedSecrets.MAX_BYTES + 1)}))
     cache.saw(NS, "gone", watched("gone", "5", {"password": "FAKE-gone"}))
     cache.saw(NS, "gone", None)  # deleted
+    cache.saw(NS, "unlabelled", watched("unlabelled", "6", {"password": "FAKE-unlabelled"}, labels={}))
 
-    for name in ("tls", "big", "gone", "never-seen"):
+    for name in ("tls", "big", "gone", "unlabelled", "never-seen"):
         assert await cache.secret(NS, name) is None
-    assert source.reads == 4
+    assert source.reads == 5

@@ -8,6 +8,7 @@ import pytest
 
 from qxo.qualtrics import BrandClient, BrandConfig
 from qxo.sandbox.brand import BrandSandbox
+from qxo.trust.endpoints import Allowlist
 
 ADMIN = "admin@acme.example"
 
@@ -24,7 +25,7 @@ def config(sb: BrandSandbox) -> BrandConfig:
     # 6000/min: 10 ms apart after a burst of 10, so a few dozen calls meet the limiter quickly.
     return BrandConfig(base_url=sb.base_url, brand_id=sb.brand_id, api_token=sb.tokens[ADMIN],
                        requests_per_minute=6000, backoff_base_seconds=0.005, backoff_max_seconds=0.02,
-                       timeout_seconds=5, max_attempts=12)
+                       timeout_seconds=5, max_attempts=12, allowlist=Allowlist.with_defaults(["127.0.0.1"]))
 
 
 async def set_faults(sb: BrandSandbox, spec: dict) -> None:

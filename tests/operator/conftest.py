@@ -196,7 +196,9 @@ class World:
         self.starts += 1
         log.write(f"---- operator start {self.starts}\n")
         log.flush()
-        self.operator = subprocess.Popen([sys.executable, "-m", "qxo", "operator", *self.operator_scope, *extra_args],
+        # The sandboxes and capture servers listen on 127.0.0.1, which the operator's administrator allows.
+        self.operator = subprocess.Popen([sys.executable, "-m", "qxo", "operator", *self.operator_scope,
+                                          "--allow-endpoint", "127.0.0.1", *extra_args],
                                          env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def kill_operator(self) -> None:

@@ -14,6 +14,7 @@ from qxo.reconcile.keys import ObjectKey
 from qxo.reconcile.outcome import Outcome
 from qxo.reconcile.runtime import Runtime
 from qxo.reconcile.status import WrittenStatuses, status_patch
+from qxo.trust.endpoints import Allowlist
 
 NS = "qxo-demo"
 GRANT = ObjectKey("AccountGrant", NS, "ticketing")
@@ -228,7 +229,7 @@ async def brand_runtime(tmp_path):
     from qxo.sandbox.brand import BrandSandbox
     sandbox = BrandSandbox(str(tmp_path / "brand.db"))
     await sandbox.start()
-    runtime = Runtime(TokenSecret(sandbox.admin_token))
+    runtime = Runtime(TokenSecret(sandbox.admin_token), allowlist=Allowlist.with_defaults(["127.0.0.1"]))
     install = {"metadata": {"namespace": NS, "name": "webservice", "generation": 1},
                "spec": {"brandRef": {"name": "acme"}, "extensionId": "webservice", "acceptTerms": True}}
     runtime.saw("ExtensionInstall", install)

@@ -14,6 +14,7 @@ from qxo.salesforce import (
     SalesforceConnection,
 )
 from qxo.sandbox.salesforce import SalesforceSandbox
+from qxo.trust.endpoints import Allowlist
 
 FAST_RETRY = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.02)
 
@@ -40,6 +41,7 @@ def settings_for(sandbox: SalesforceSandbox, **overrides) -> ConnectionSettings:
         "login_url": creds["login_url"],
         "ca_bundle": sandbox.ca_path,
         "retry": FAST_RETRY,
+        "allowlist": Allowlist.with_defaults(["127.0.0.1"]),  # the sandbox org listens on 127.0.0.1
     }
     values.update(overrides)
     return ConnectionSettings(**values)

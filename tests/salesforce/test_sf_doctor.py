@@ -49,6 +49,8 @@ def flags(running, tmp_path):
         str(tmp_path / "refresh"),
         "--ca-bundle",
         running.ca_path,
+        "--allow-endpoint",
+        "127.0.0.1",
     ]
 
 

@@ -164,6 +164,8 @@ def test_the_sandbox_command_serves_until_stopped_and_doctor_passes_against_it(t
                 str(tmp_path / "refresh"),
                 "--ca-bundle",
                 str(ca),
+                "--allow-endpoint",
+                "127.0.0.1",
                 "--require-object",
                 "Contact:viewall,create",
                 "--require-record-type",

@@ -20,6 +20,8 @@ VERSION = "v1alpha1"
 API_VERSION = f"{GROUP}/{VERSION}"
 PAUSED_ANNOTATION = "qxo.dev/paused"
 EXTERNAL_ID_ANNOTATION = "qxo.dev/external-id"
+# Secrets opt in: qxo reads a Secret only when it carries this label with the value "true".
+CREDENTIALS_LABEL = "qxo.dev/credentials"
 FINALIZER = "qxo.dev/finalizer"
 
 # Patterns are written for RE2 (the API server), Python `re` and Rust regex (pydantic) alike:

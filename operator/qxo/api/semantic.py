@@ -17,11 +17,12 @@ from typing import Protocol
 from qxo.api.account import ExtensionAccount
 from qxo.api.brand import QualtricsBrand
 from qxo.api.catalog import BY_ID
-from qxo.api.common import EXTERNAL_ID_ANNOTATION, PAUSED_ANNOTATION, CABundleRef, Resource
+from qxo.api.common import CREDENTIALS_LABEL, EXTERNAL_ID_ANNOTATION, PAUSED_ANNOTATION, CABundleRef, Resource
 from qxo.api.documents import Document, Problem
 from qxo.api.grant import AccountGrant
 from qxo.api.install import ExtensionInstall, ExtensionInstallSpec
 from qxo.api.salesforce import SalesforceLink
+from qxo.trust.endpoints import DEFAULT, Allowlist, InvalidEndpoint, NotAllowed
 
 MAX_LINKS_PER_OWNER = 5
 
@@ -59,25 +60,68 @@ class KeyedStore:
         return cls(keys)
 
 
-def semantic_problems(parsed: list[Parsed], others: list[Document], *, across: bool = True) -> list[Problem]:
+def semantic_problems(parsed: list[Parsed], others: list[Document], *, across: bool = True,
+                      allowlist: Allowlist = DEFAULT) -> list[Problem]:
     """Every semantic problem of the set, in document order per check; `across=False` keeps to single objects."""
     problems: list[Problem] = []
     for item in parsed:
         problems += annotation_problems(item)
         problems += catalog_problems(item)
         problems += case_duplicate_problems(item)
+        problems += endpoint_problems(item, allowlist)
     if not across:
         return problems
     store = KeyedStore.of(others)
     problems += secret_data_problems(others)
     problems += duplicate_name_problems(parsed)
     present = {(item.obj.kind, item.namespace, item.obj.metadata.name) for item in parsed}
+    unlabelled = unlabelled_secrets(others)
     for item in parsed:
         problems += reference_problems(item, present)
         problems += secret_key_problems(item, store)
+        problems += secret_label_problems(item, unlabelled)
     problems += natural_key_problems(parsed)
     problems += salesforce_owner_problems(parsed)
     return problems
+
+
+def endpoint_problems(item: Parsed, allowlist: Allowlist) -> Iterator[Problem]:
+    """Where the operator would send credentials must be on the allowlist (the operator refuses it otherwise).
+
+    A pull request pointing a brand or a link at another host fails its check here, with the same
+    defaults and `--allow-endpoint` patterns the operator applies.
+    """
+    if isinstance(item.obj, QualtricsBrand):
+        spec = item.obj.spec
+        field, url = (("spec.baseURL", str(spec.base_url)) if spec.base_url
+                      else ("spec.datacenter", f"https://{spec.datacenter}.qualtrics.com"))
+    elif isinstance(item.obj, SalesforceLink):
+        field, url = "spec.loginURL", str(item.obj.spec.effective_login_url)
+    else:
+        return
+    try:
+        allowlist.check_url(url)
+    except (NotAllowed, InvalidEndpoint) as refused:
+        yield item.doc.problem(field, str(refused))
+
+
+def unlabelled_secrets(others: list[Document]) -> set[tuple[str, str]]:
+    """(namespace, name) of the Secrets in the set without `qxo.dev/credentials: "true"`."""
+    found = set()
+    for doc in others:
+        if doc.api_version == "v1" and doc.kind == "Secret":
+            labels = (doc.body.get("metadata") or {}).get("labels")
+            if not (isinstance(labels, dict) and labels.get(CREDENTIALS_LABEL) == "true"):
+                found.add((doc.namespace, doc.name))
+    return found
+
+
+def secret_label_problems(item: Parsed, unlabelled: set[tuple[str, str]]) -> Iterator[Problem]:
+    """A referenced Secret in the set without the credentials label is one the operator will not read."""
+    for path, kind, name, _ in _secret_refs(item.obj):
+        if kind == "Secret" and (item.namespace, name) in unlabelled:
+            yield item.doc.problem(path, f'Secret {name!r} has no label {CREDENTIALS_LABEL}: "true"; the operator '
+                                         "reads only Secrets that carry it", "warning")
 
 
 def secret_data_problems(others: list[Document]) -> Iterator[Problem]:

@@ -20,6 +20,7 @@ from qxo.api.common import GROUP, VERSION, Resource
 from qxo.api.crdgen import build_crd
 from qxo.api.documents import Document, Problem, load_paths
 from qxo.api.semantic import Parsed, semantic_problems
+from qxo.trust.endpoints import DEFAULT, Allowlist
 
 if TYPE_CHECKING:
     from qxo.admission import Admitter
@@ -112,8 +113,8 @@ def validate_object(body: dict[str, Any]) -> tuple[list[Problem], Resource | Non
     return semantic_problems([Parsed(document, obj)], [], across=False), obj
 
 
-def validate_documents(documents: Iterable[Document]) -> list[Problem]:
-    """Problems of a set of documents: per document first, then across the set."""
+def validate_documents(documents: Iterable[Document], allowlist: Allowlist = DEFAULT) -> list[Problem]:
+    """Problems of a set of documents: per document first, then across the set; endpoints against `allowlist`."""
     problems: list[Problem] = []
     parsed: list[Parsed] = []
     others: list[Document] = []
@@ -131,10 +132,10 @@ def validate_documents(documents: Iterable[Document]) -> list[Problem]:
                 parsed.append(Parsed(document, obj))
         else:
             others.append(document)
-    return problems + semantic_problems(parsed, others)
+    return problems + semantic_problems(parsed, others, allowlist=allowlist)
 
 
-def validate_paths(paths: Iterable[str | Path]) -> Report:
+def validate_paths(paths: Iterable[str | Path], allowlist: Allowlist = DEFAULT) -> Report:
     """Validate every manifest under the given files and directories."""
     documents, problems = load_paths(paths)
-    return Report(problems + validate_documents(documents))
+    return Report(problems + validate_documents(documents, allowlist))

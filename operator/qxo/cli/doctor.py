@@ -14,6 +14,7 @@ from pathlib import Path
 
 # Only the light modules here; the HTTP client waits for `_diagnose`: every `qxo` command
 # imports this module to build its parser.
+from qxo.cli._allowlist import add_allow_endpoint, allowlist_from
 from qxo.salesforce.checks import Check
 from qxo.salesforce.errors import SalesforceError
 from qxo.salesforce.ipranges import parse_cidr
@@ -25,6 +26,7 @@ from qxo.salesforce.requirements import (
     Requirements,
 )
 from qxo.salesforce.settings import ConnectionSettings
+from qxo.trust.endpoints import InvalidEndpoint, NotAllowed
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -71,6 +73,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="a regional Qualtrics range the profile's login IP ranges must also cover",
     )
     sf.add_argument("--output", choices=("table", "json"), default="table")
+    add_allow_endpoint(sf)
     sf.set_defaults(func=run_salesforce, _parser=sf)
 
 
@@ -111,6 +114,7 @@ def build_settings(args: argparse.Namespace) -> ConnectionSettings:
     if args.ca_bundle and not Path(args.ca_bundle).is_file():
         raise ValueError(f"--ca-bundle: {args.ca_bundle} is not a file")
     return ConnectionSettings(
+        allowlist=allowlist_from(args, args._parser),
         client_id=args.client_id,
         client_secret=_read_secret(args.client_secret_file, "--client-secret-file"),
         refresh_token=_read_secret(args.refresh_token_file, "--refresh-token-file"),
@@ -158,7 +162,13 @@ def run_salesforce(args: argparse.Namespace) -> int:
         args._parser.print_usage(sys.stderr)
         print(f"qxo doctor salesforce: error: {error}", file=sys.stderr)
         return 2
-    checks = asyncio.run(_diagnose(settings, requirements, ranges))
+    try:
+        # The refresh token and client secret go to the login URL: never to one the allowlist does not allow.
+        settings.allowlist.check_url(settings.login_base)
+    except (NotAllowed, InvalidEndpoint) as refused:
+        checks = [Check("Authenticated", "Failed", f"{'--login-url' if args.login_url else '--env'}: {refused}")]
+    else:
+        checks = asyncio.run(_diagnose(settings, requirements, ranges))
     passed = all(c.result == "Passed" for c in checks)
     if args.output == "json":
         print(json.dumps({"passed": passed, "checks": [c.as_dict() for c in checks]}, indent=2))

@@ -7,6 +7,8 @@ import asyncio
 import sys
 from pathlib import Path
 
+from qxo.cli._allowlist import add_allow_endpoint, allowlist_from
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -23,14 +25,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--brand-name", help="name of the QualtricsBrand object (default: a slug of the brand id)")
     parser.add_argument("-o", "--output-dir", metavar="DIR", help="write 00-brand.yaml, 10-installs.yaml, ... here "
                                                                   "instead of printing one stream")
-    parser.set_defaults(func=run)
+    add_allow_endpoint(parser)
+    parser.set_defaults(func=run, _parser=parser)
 
 
 def run(args: argparse.Namespace) -> int:
     from qxo.gitops.context import GitopsError
 
+    allowlist = allowlist_from(args, args._parser)
     try:
-        brand_id, export = asyncio.run(_export(args))
+        brand_id, export = asyncio.run(_export(args, allowlist))
     except GitopsError as error:
         print(f"qxo export: {error}", file=sys.stderr)
         return 1
@@ -44,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _export(args: argparse.Namespace):
+async def _export(args: argparse.Namespace, allowlist):
     from qxo.gitops.context import GitopsError, brand_config, brand_session, load_context
     from qxo.gitops.exporter import export_brand, is_label, slug
 
@@ -57,6 +61,6 @@ async def _export(args: argparse.Namespace):
     if not is_label(brand_name):
         raise GitopsError(f"--brand-name: {brand_name!r} is not a lowercase RFC 1123 label")
     config = brand_config(context, base_url=context.base_url, datacenter=context.datacenter,
-                          brand_id=context.brand_id)
+                          brand_id=context.brand_id, allowlist=allowlist, from_context=True)
     async with brand_session(config) as session:
         return context.brand_id, await export_brand(session, namespace=args.namespace, brand_name=brand_name)

@@ -6,6 +6,12 @@ import argparse
 import asyncio
 import logging
 
+from qxo.cli._allowlist import add_allow_endpoint, allowlist_from
+
+# Metrics stay on the pod's (or the laptop's) loopback unless the bind address says otherwise; the
+# Deployment passes --metrics-bind-address 0.0.0.0 so Prometheus can scrape the pod.
+DEFAULT_METRICS_BIND_ADDRESS = "127.0.0.1"
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -25,12 +31,52 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--log-format", choices=("auto", "json", "text"), default="auto",
                         help="auto: JSON lines unless stderr is a terminal")
     parser.add_argument("--metrics-port", type=int, default=0, metavar="PORT",
-                        help="serve Prometheus metrics at :PORT/metrics (default 0: off; the Deployment uses 9090)")
+                        help="serve Prometheus metrics at PORT/metrics (default 0: off; the Deployment uses 9090)")
+    parser.add_argument("--metrics-bind-address", default=DEFAULT_METRICS_BIND_ADDRESS, metavar="ADDR",
+                        help="address the metrics endpoint listens on: a host (127.0.0.1, 0.0.0.0, ::) or HOST:PORT "
+                             "(:9090 is every interface); default 127.0.0.1, the Deployment passes 0.0.0.0")
+    add_allow_endpoint(parser)
     parser.add_argument("--verbose", "-v", action="store_true", help="debug logging")
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, _parser=parser)
+
+
+def metrics_listen(address: str, port: int) -> tuple[str, int]:
+    """(host, port) to serve metrics on, from --metrics-bind-address and --metrics-port; port 0 is off.
+
+    A port in the address (controller-runtime style, `:9090` or `0.0.0.0:9090`) is used when --metrics-port
+    is not given, and must agree with it when it is.
+    """
+    text = address.strip()
+    if text == "0":  # controller-runtime's way of saying "no metrics"
+        return "127.0.0.1", 0
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port_text = rest.removeprefix(":") if rest.startswith(":") else ("" if not rest else None)
+    elif text.count(":") == 1:
+        host, port_text = text.split(":")
+    else:
+        host, port_text = text, ""
+    if port_text is None or (port_text and not port_text.isdigit()):
+        raise ValueError(f"--metrics-bind-address: {address!r} is not HOST, HOST:PORT or [IPv6]:PORT")
+    host = host or "0.0.0.0"  # noqa: S104 - ":PORT" means every interface, as in controller-runtime
+    if port_text:
+        given = int(port_text)
+        if not 1 <= given <= 65535:
+            raise ValueError(f"--metrics-bind-address: port {given} is not from 1 to 65535")
+        if port and port != given:
+            raise ValueError(f"--metrics-bind-address port {given} disagrees with --metrics-port {port}")
+        port = given
+    if not 0 <= port <= 65535:
+        raise ValueError(f"--metrics-port: {port} is not from 0 to 65535")
+    return host, port
 
 
 def run(args: argparse.Namespace) -> int:
+    allowlist = allowlist_from(args, args._parser)
+    try:
+        metrics_host, metrics_port = metrics_listen(args.metrics_bind_address, args.metrics_port)
+    except ValueError as error:
+        args._parser.error(str(error))
     import kopf
 
     import qxo.handlers  # noqa: F401  (registers the handlers)
@@ -46,13 +92,15 @@ def run(args: argparse.Namespace) -> int:
         from qxo.handlers.secrets import watch_secrets
 
         watch_secrets()
-    server = metrics.start_server(args.metrics_port) if args.metrics_port else None
+    logging.getLogger("qxo.operator").info("endpoints allowed: %s", allowlist.describe())
+    server = metrics.start_server(metrics_port, metrics_host) if metrics_port else None
     try:
         asyncio.run(kopf.operator(
             clusterwide=clusterwide,
             namespaces=[] if clusterwide else args.namespace,
             liveness_endpoint=args.liveness,
             standalone=True,
+            memo=kopf.Memo(allowlist=allowlist),
         ))
     except KeyboardInterrupt:
         pass

@@ -7,6 +7,8 @@ import asyncio
 import json
 import sys
 
+from qxo.cli._allowlist import add_allow_endpoint, allowlist_from
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -23,7 +25,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="JSON with base_url (or datacenter), brand_id and token; the token may instead come "
                              "from QXO_BRAND_TOKEN")
     parser.add_argument("--output", "-o", choices=("text", "json"), default="text")
-    parser.set_defaults(func=run)
+    add_allow_endpoint(parser)
+    parser.set_defaults(func=run, _parser=parser)
 
 
 def _fail(args: argparse.Namespace, message: str, problems: list | None = None) -> int:
@@ -44,13 +47,14 @@ def run(args: argparse.Namespace) -> int:
     from qxo.gitops.manifests import InvalidManifests, load_declared
     from qxo.gitops.render import plan_text
 
+    allowlist = allowlist_from(args, args._parser)
     try:
-        declared = load_declared(args.paths)
+        declared = load_declared(args.paths, allowlist)
     except InvalidManifests as invalid:
         return _fail(args, f"the manifests are invalid ({len(invalid.problems)} errors); nothing was planned",
                      invalid.problems)
     try:
-        plan = asyncio.run(_plan(args, declared))
+        plan = asyncio.run(_plan(args, declared, allowlist))
     except GitopsError as error:
         return _fail(args, str(error))
     if args.output == "json":
@@ -61,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     return plan.exit_code
 
 
-async def _plan(args: argparse.Namespace, declared):
+async def _plan(args: argparse.Namespace, declared, allowlist):
     from qxo.gitops.context import GitopsError, brand_config, brand_session, load_context
     from qxo.gitops.planner import plan_brand
 
@@ -73,6 +77,6 @@ async def _plan(args: argparse.Namespace, declared):
     context = load_context(args.brand_context)
     config = brand_config(context, base_url=str(spec.base_url) if spec.base_url else None,
                           datacenter=spec.datacenter, brand_id=spec.brand_id,
-                          requests_per_minute=spec.rate_limit.requests_per_minute)
+                          requests_per_minute=spec.rate_limit.requests_per_minute, allowlist=allowlist)
     async with brand_session(config) as session:
         return await plan_brand(session, declared, brand)

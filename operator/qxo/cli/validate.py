@@ -6,6 +6,8 @@ import argparse
 import json
 import sys
 
+from qxo.cli._allowlist import add_allow_endpoint, allowlist_from
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -17,13 +19,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="a manifest file or a directory of them")
     parser.add_argument("--output", "-o", choices=("text", "json"), default="text",
                         help="text: one problem per line (default); json: {valid, problems}")
-    parser.set_defaults(func=run)
+    add_allow_endpoint(parser)
+    parser.set_defaults(func=run, _parser=parser)
 
 
 def run(args: argparse.Namespace) -> int:
     from qxo.api.validation import validate_paths
 
-    report = validate_paths(args.paths)
+    report = validate_paths(args.paths, allowlist_from(args, args._parser))
     if args.output == "json":
         json.dump(report.as_json(), sys.stdout, indent=2)
         sys.stdout.write("\n")

@@ -21,6 +21,7 @@ from pydantic import SecretStr, ValidationError
 
 from qxo.qualtrics import BrandClient, BrandConfig, errors
 from qxo.reconcile.session import BrandSession
+from qxo.trust.endpoints import DEFAULT, Allowlist, InvalidEndpoint, NotAllowed
 
 TOKEN_ENV = "QXO_BRAND_TOKEN"
 
@@ -81,12 +82,22 @@ def load_context(path: str | None, environ: dict[str, str] | None = None) -> Bra
 
 
 def brand_config(context: BrandContext, *, base_url: str | None, datacenter: str | None, brand_id: str,
-                 requests_per_minute: int = 3000) -> BrandConfig:
+                 requests_per_minute: int = 3000, allowlist: Allowlist = DEFAULT,
+                 from_context: bool = False) -> BrandConfig:
     """A client configuration; refuses to send the token anywhere but where the context says the brand is.
 
     In a pull-request check the manifests are the author's: without this, changing `baseURL`
-    would send the brand token to a host of their choosing.
+    would send the brand token to a host of their choosing. The endpoint must also be on the
+    allowlist the operator applies (its defaults plus `--allow-endpoint`).
     """
+    url = base_url or (f"https://{datacenter}.qualtrics.com" if datacenter else None)
+    if url is not None:
+        try:
+            allowlist.check_url(url)
+        except (NotAllowed, InvalidEndpoint) as refused:
+            names = ("--brand-context: base_url", "--brand-context: datacenter") if from_context \
+                else ("spec.baseURL", "spec.datacenter")
+            raise GitopsError(f"{names[0] if base_url else names[1]}: {refused}") from None
     if context.token is None:
         raise GitopsError(f"--brand-context: no token (give one in the file or in {TOKEN_ENV})")
     if context.brand_id and context.brand_id != brand_id:
@@ -95,7 +106,7 @@ def brand_config(context: BrandContext, *, base_url: str | None, datacenter: str
     try:
         config = BrandConfig(base_url=base_url, datacenter=None if base_url else datacenter, brand_id=brand_id,
                              api_token=context.token, requests_per_minute=requests_per_minute,
-                             ca_bundle=context.ca_bundle,
+                             ca_bundle=context.ca_bundle, allowlist=allowlist,
                              max_attempts=4, retry_budget_seconds=30.0)
     except ValidationError as error:
         first = error.errors()[0]
@@ -149,6 +160,7 @@ async def brand_session(config: BrandConfig) -> AsyncIterator[BrandSession]:
         if identity.brand_id != config.brand_id:
             raise GitopsError(f"spec.brandId: the token belongs to brand {identity.brand_id!r}, "
                               f"not {config.brand_id!r}")
+        client.share_rate_limit()
         try:
             yield BrandSession(client, identity, fingerprint=())
         except errors.BrandError as error:

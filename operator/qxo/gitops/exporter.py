@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from qxo.api.common import API_VERSION, EXTERNAL_ID_ANNOTATION
+from qxo.api.common import API_VERSION, CREDENTIALS_LABEL, EXTERNAL_ID_ANNOTATION
 from qxo.gitops.changes import Names
 from qxo.gitops.planner import load_names
 from qxo.qualtrics.models import Account, Extension
@@ -99,6 +99,13 @@ def _meta(name: str, namespace: str, annotations: dict[str, str] | None = None) 
     return meta
 
 
+def _secret(name: str, namespace: str, keys: list[str]) -> dict[str, Any]:
+    """A placeholder Secret to fill, labelled so the operator may read it (it reads no other Secret)."""
+    meta = {**_meta(name, namespace), "labels": {CREDENTIALS_LABEL: "true"}}
+    return {"apiVersion": "v1", "kind": "Secret", "metadata": meta, "type": "Opaque",
+            "stringData": dict.fromkeys(keys, "")}
+
+
 class Exporter:
     def __init__(self, session: BrandSession, names: Names, namespace: str, brand_name: str) -> None:
         self.session, self.names, self.namespace, self.brand_name = session, names, namespace, brand_name
@@ -110,8 +117,7 @@ class Exporter:
     def brand(self) -> None:
         config = self.session.client.config
         secret = f"{self.brand_name}-api-token"
-        self._add("00-brand.yaml", {"apiVersion": "v1", "kind": "Secret", "metadata": _meta(secret, self.namespace),
-                                    "type": "Opaque", "stringData": {"token": ""}})
+        self._add("00-brand.yaml", _secret(secret, self.namespace, ["token"]))
         spec: dict[str, Any] = {"brandId": config.brand_id}
         match = _DATACENTER_URL.match(config.root_url)
         if match:
@@ -159,9 +165,7 @@ class Exporter:
     def account(self, account: Account, name: str, install_name: str) -> None:
         secret = f"{name}-credentials"
         keys = sorted(account.credential_keys)
-        self._add("20-accounts.yaml", {"apiVersion": "v1", "kind": "Secret",
-                                       "metadata": _meta(secret, self.namespace), "type": "Opaque",
-                                       "stringData": dict.fromkeys(keys, "")})
+        self._add("20-accounts.yaml", _secret(secret, self.namespace, keys))
         credentials: dict[str, Any] = {"secretRef": {"name": secret}}
         if keys:
             credentials["keys"] = keys

@@ -15,6 +15,7 @@ from qxo.api import KINDS
 from qxo.api.documents import Document, Problem, load_paths
 from qxo.api.validation import admit_object, is_qxo, validate_documents
 from qxo.reconcile.keys import ACCOUNT, BRAND, GRANT, INSTALL
+from qxo.trust.endpoints import DEFAULT, Allowlist
 
 
 @dataclass(frozen=True)
@@ -60,10 +61,10 @@ class InvalidManifests(Exception):
         self.problems = problems
 
 
-def load_declared(paths: Iterable[str | Path]) -> DeclaredSet:
+def load_declared(paths: Iterable[str | Path], allowlist: Allowlist = DEFAULT) -> DeclaredSet:
     """The typed qxo objects under `paths`; raises InvalidManifests with every error found."""
     documents, problems = load_paths(paths)
-    problems = problems + validate_documents(documents)
+    problems = problems + validate_documents(documents, allowlist)
     errors = [problem for problem in problems if problem.severity == "error"]
     if errors:
         raise InvalidManifests(errors)

@@ -8,8 +8,9 @@ import os
 import kopf
 
 from qxo.kube.config import api_client
-from qxo.kube.secrets import KubeSecrets
+from qxo.kube.secrets import CREDENTIALS_LABEL, KubeSecrets
 from qxo.reconcile.runtime import Runtime
+from qxo.trust.endpoints import DEFAULT
 
 
 class NoDiffBase(kopf.DiffBaseStorage):
@@ -47,7 +48,11 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_) -> No
     settings.posting.level = logging.INFO
     settings.networking.error_backoffs = [1, 2, 5, 10, 30]
     settings.queueing.worker_limit = int(os.environ.get("QXO_WORKER_LIMIT", "0")) or None
-    memo.runtime = Runtime(KubeSecrets(api_client()))
+    # The Secret watch (--watch-secrets) asks the API server for opted-in Secrets only: the others never
+    # reach the process, and one losing the label leaves the selection (a DELETED event, so it is forgotten).
+    settings.watching.label_selectors["", "v1", "secrets"] = f"{CREDENTIALS_LABEL}=true"
+    # Where credentials may go comes from the command line (`qxo operator --allow-endpoint`), never an object.
+    memo.runtime = Runtime(KubeSecrets(api_client()), allowlist=getattr(memo, "allowlist", None) or DEFAULT)
 
 
 @kopf.on.cleanup()

@@ -1,7 +1,9 @@
 """Secrets: note each one so rotation reaches the objects that reference it at once.
 
-The watch delivers every Secret's data anyway, so Opaque ones are kept (as an informer cache
-keeps them) and reconcilers read them without a GET (qxo.kube.secrets.WatchedSecrets).
+The watch asks for Secrets labelled qxo.dev/credentials: "true" only (a server-side label selector set
+in qxo.handlers.lifecycle), and delivers their data anyway, so Opaque ones are kept (as an informer
+cache keeps them) and reconcilers read them without a GET (qxo.kube.secrets.WatchedSecrets). A Secret
+losing the label leaves the selection: the watch says DELETED, and its values are forgotten.
 
 Watching Secrets needs list/watch on Secrets wherever the operator watches: per namespace in
 namespaced mode, cluster-wide in all-namespaces mode. The default install grants Secrets per

@@ -93,8 +93,8 @@ class OperatorMetrics:
         r.register(self.conditions)
         r.register(self.brands)
 
-    def start_server(self, port: int, addr: str = "0.0.0.0") -> MetricsServer:  # noqa: S104 - in-cluster scrape target
-        """Serve /metrics on `addr:port` (port 0 picks a free one) in a daemon thread."""
+    def start_server(self, port: int, addr: str = "127.0.0.1") -> MetricsServer:
+        """Serve /metrics on `addr:port` (port 0 picks a free one) in a daemon thread; loopback unless told."""
         return MetricsServer(self.registry, port, addr)
 
     def reconcile_finished(self, kind: str, result: str, seconds: float) -> None:
@@ -143,7 +143,7 @@ def default() -> OperatorMetrics:
         return _default
 
 
-def start_server(port: int, addr: str = "0.0.0.0") -> MetricsServer:  # noqa: S104 - in-cluster scrape target
+def start_server(port: int, addr: str = "127.0.0.1") -> MetricsServer:
     return default().start_server(port, addr)
 
 

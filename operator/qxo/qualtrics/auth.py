@@ -11,7 +11,9 @@ import aiohttp
 
 from qxo.qualtrics import errors
 from qxo.qualtrics.config import BrandConfig
+from qxo.qualtrics.guard import redirect_error
 from qxo.qualtrics.routes import TOKEN_PATH
+from qxo.trust.remote_text import remote_code
 
 # Refresh a little before expiry so a request never leaves with a token about to lapse.
 _EXPIRY_MARGIN_SECONDS = 30.0
@@ -53,18 +55,23 @@ class Authenticator:
         timeout = aiohttp.ClientTimeout(total=config.timeout_seconds)
         try:
             async with session.post(config.root_url + TOKEN_PATH, data=data, headers=headers, ssl=ssl,
-                                    timeout=timeout) as response:
-                body = await response.json(content_type=None)
+                                    timeout=timeout, allow_redirects=False) as response:
                 status = response.status
+                location = response.headers.get("Location")
+                body = None if 300 <= status < 400 else await response.json(content_type=None)
+        except errors.EndpointRefused:
+            raise
         except (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError):
             raise errors.TLSVerificationFailed("TLS verification of the OAuth token endpoint failed; "
                                                "check ca_bundle") from None
         except (TimeoutError, aiohttp.ClientError, ValueError) as error:
             raise errors.Unavailable(f"OAuth token endpoint unreachable: {type(error).__name__}") from None
+        if 300 <= status < 400:
+            raise redirect_error(config, "POST", config.root_url + TOKEN_PATH, status, location)
         if status in (400, 401, 403):
-            code = body.get("error") if isinstance(body, dict) else None
+            code = remote_code(body.get("error"), "") if isinstance(body, dict) else ""
             raise errors.AuthenticationFailed("OAuth client refused by the token endpoint",
-                                              status=401, error_code=code)
+                                              status=401, error_code=code or None)
         if status >= 300 or not isinstance(body, dict) or "access_token" not in body:
             raise errors.Unavailable(f"OAuth token endpoint answered HTTP {status}", status=status)
         self._access_token = body["access_token"]

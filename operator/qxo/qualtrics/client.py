@@ -53,6 +53,14 @@ class BrandClient:
     async def close(self) -> None:
         await self._transport.close()
 
+    def share_rate_limit(self) -> None:
+        """Call once the brand accepted the credentials (whoami): this client's rate now counts for the brand.
+
+        Until then the client uses the brand's shared bucket without changing its rate, so an object with
+        a bogus token cannot slow every other user of the brand.
+        """
+        self._transport.share_rate_limit()
+
     @property
     def stats(self) -> BrandStats:
         return self._transport.stats
@@ -73,7 +81,7 @@ class BrandClient:
                 return
             if not next_page.startswith(self.config.root_url + "/"):
                 # Never send the brand's token to a host the brand merely named.
-                raise errors.BrandError(f"{operation}: nextPage points outside {self.config.root_url}")
+                raise errors.EndpointNotAllowed(f"{operation}: nextPage points outside {self.config.root_url}")
             result = await self._transport.request("GET", next_page, operation)
 
     async def _all(self, operation: str, query: dict[str, str] | None = None, **path_params: str) -> list[dict]:

@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
+from qxo.trust.endpoints import DEFAULT, Allowlist, InvalidEndpoint, parse_url
+
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 _DATACENTER = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
 
@@ -14,10 +16,11 @@ _DATACENTER = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
 class BrandConfig(BaseModel):
     """One brand: where it lives, how to authenticate, how hard it may be called.
 
-    Secrets are `SecretStr`, so neither `repr` nor logging a config ever shows them.
+    Secrets are `SecretStr`, so neither `repr` nor logging a config ever shows them. `allowlist` is
+    where the client may connect at all (the operator's administrator's, `qxo.trust.endpoints`).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
     base_url: str | None = Field(None, description="e.g. https://acme.iad1.qualtrics.com; or give datacenter")
     datacenter: str | None = Field(None, description="datacenter id, e.g. iad1 -> https://iad1.qualtrics.com")
@@ -33,6 +36,7 @@ class BrandConfig(BaseModel):
     backoff_base_seconds: float = Field(0.5, ge=0)
     backoff_max_seconds: float = Field(30.0, ge=0)
     retry_budget_seconds: float = Field(120.0, gt=0, description="total time retries may take for one call")
+    allowlist: Allowlist = Field(DEFAULT, repr=False, exclude=True)
 
     @model_validator(mode="after")
     def _check(self) -> BrandConfig:
@@ -70,3 +74,7 @@ def _check_base_url(url: str) -> None:
         raise ValueError("base_url: must use https (http is accepted only for loopback hosts)")
     if parts.path not in ("", "/") or parts.query or parts.fragment:
         raise ValueError("base_url: give scheme and host only; the client adds /API/v3")
+    try:
+        parse_url(url)
+    except InvalidEndpoint as error:
+        raise ValueError(f"base_url: {error}") from None

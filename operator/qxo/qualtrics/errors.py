@@ -2,12 +2,15 @@
 
 Every error carries the HTTP status, the v3 `errorCode` and the `requestId` so a failure can
 be traced in the brand's logs. Messages come from the brand's `errorMessage`, which never
-contains a token or credential value; the client never adds request headers or bodies.
+contains a token or credential value; the client never adds request headers or bodies. What the
+brand wrote is kept as one bounded printable line (`qxo.trust.remote_text`): it ends up in status.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from qxo.trust.remote_text import remote_code, remote_text
 
 
 class BrandError(Exception):
@@ -87,6 +90,27 @@ class TLSVerificationFailed(Unavailable):
     retryable = False
 
 
+class EndpointRefused(BrandError):
+    """The client would not call, or stopped at, an endpoint: a configuration problem retrying cannot fix.
+
+    `reason` is the condition reason the operator reports (the message names the endpoint).
+    """
+
+    reason = "EndpointRefused"
+
+
+class EndpointNotAllowed(EndpointRefused):
+    """The URL is not on the operator's endpoint allowlist, resolves to a metadata address, or cannot be used."""
+
+    reason = "EndpointNotAllowed"
+
+
+class Redirected(EndpointRefused):
+    """The brand answered with a 3xx: qxo never follows one (it would carry the token elsewhere)."""
+
+    reason = "EndpointRedirected"
+
+
 _BY_STATUS: dict[int, type[BrandError]] = {
     400: Invalid,
     401: AuthenticationFailed,
@@ -103,12 +127,13 @@ def from_envelope(status: int, body: Any, request_id: str | None = None) -> Bran
     meta = body.get("meta", {}) if isinstance(body, dict) else {}
     error = meta.get("error", {}) if isinstance(meta, dict) else {}
     error = error if isinstance(error, dict) else {}
-    message = str(error.get("errorMessage") or f"brand answered HTTP {status}")
+    message = remote_text(error.get("errorMessage")) or f"brand answered HTTP {status}"
     cls = _BY_STATUS.get(status, Unavailable if status >= 500 else BrandError)
+    field = remote_text(error.get("field"), 100)
     return cls(
         message,
         status=status,
-        error_code=error.get("errorCode"),
-        request_id=meta.get("requestId") or request_id,
-        field=error.get("field"),
+        error_code=remote_code(error.get("errorCode"), "") or None,
+        request_id=remote_code(meta.get("requestId") or request_id, "") or None,
+        field=field or None,
     )

@@ -1,4 +1,4 @@
-"""One leaky bucket per brand, shared by every caller in the process.
+"""One leaky bucket per brand, shared by every caller in the process, at the rate authenticated sessions claim.
 
 Qualtrics meters a brand with a brand-wide leaky bucket; spacing our own requests the same
 way means a thousand resources reconciling at once queue here instead of collecting 429s.
@@ -104,16 +104,66 @@ class LeakyBucket:
         return max(self._clock() - started, 1e-9)
 
 
-_registry: dict[tuple[str, str], LeakyBucket] = {}
+# Qualtrics meters a brand at 3000 requests per minute: a bucket no authenticated session has claimed runs at that.
+DEFAULT_REQUESTS_PER_MINUTE = 3000
+
+_buckets: dict[tuple[str, str], LeakyBucket] = {}
+_claims: dict[tuple[str, str], dict[int, int]] = {}
 _registry_lock = threading.Lock()
 
 
-def limiter_for(key: tuple[str, str], requests_per_minute: int) -> LeakyBucket:
-    """The process-wide bucket of one brand (base URL + brand id); the latest rate wins."""
+def bucket_for(key: tuple[str, str]) -> LeakyBucket:
+    """The process-wide bucket of one brand (base URL + brand id); using it never changes its rate."""
     with _registry_lock:
-        bucket = _registry.get(key)
+        bucket = _buckets.get(key)
         if bucket is None:
-            bucket = _registry[key] = LeakyBucket(requests_per_minute)
-        elif bucket.requests_per_minute != requests_per_minute:
-            bucket.configure(requests_per_minute)
+            rate = min(_claims.get(key, {}).values(), default=DEFAULT_REQUESTS_PER_MINUTE)
+            bucket = _buckets[key] = LeakyBucket(rate)
         return bucket
+
+
+class RateClaim:
+    """One authenticated session's declared rate for a shared bucket, counted until `release`.
+
+    The bucket runs at the lowest rate among its claims (every session of a brand shares the brand's
+    one allowance, so the most careful declaration holds for all), and at the brand's own limit when
+    nobody claims it. Only a session whose token the brand accepted claims: an object with a bogus
+    token and a tiny rate cannot slow everyone else, and a deleted object's rate stops counting.
+    """
+
+    def __init__(self, key: tuple[str, str], requests_per_minute: int) -> None:
+        if requests_per_minute < 1:
+            raise ValueError("requests_per_minute must be at least 1")
+        self.key = key
+        self.requests_per_minute = requests_per_minute
+        self._released = False
+        with _registry_lock:
+            _claims.setdefault(key, {})[id(self)] = requests_per_minute
+            _apply(key)
+
+    def release(self) -> None:
+        with _registry_lock:
+            if self._released:
+                return
+            self._released = True
+            claims = _claims.get(self.key, {})
+            claims.pop(id(self), None)
+            if not claims:
+                _claims.pop(self.key, None)
+            _apply(self.key)
+
+
+def _apply(key: tuple[str, str]) -> None:
+    """Run the bucket at the lowest claimed rate (the default without claims); the registry lock is held."""
+    bucket = _buckets.get(key)
+    rate = min(_claims.get(key, {}).values(), default=DEFAULT_REQUESTS_PER_MINUTE)
+    if bucket is None:
+        _buckets[key] = LeakyBucket(rate)
+    elif bucket.requests_per_minute != rate:
+        bucket.configure(rate)
+
+
+def claimed_rate(key: tuple[str, str]) -> int:
+    """The rate the brand's bucket runs at now."""
+    with _registry_lock:
+        return min(_claims.get(key, {}).values(), default=DEFAULT_REQUESTS_PER_MINUTE)

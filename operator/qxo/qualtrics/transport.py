@@ -5,6 +5,10 @@ Retried: 429, 5xx, timeouts and dropped connections, with exponential backoff an
 `retry_budget_seconds`; then RateLimited or Unavailable. Everything else becomes a typed error
 at once. POSTs always carry an X-Client-Request-Id that stays the same across retries, so a
 create whose response was lost is replayed by the brand instead of done twice.
+
+Credentials go nowhere but the brand: every URL is checked against the allowlist before the
+request waits for its turn (a refused endpoint gets no connection at all), the resolver refuses
+names that resolve to link-local or metadata addresses, and a 3xx is an error, never followed.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ import aiohttp
 from qxo.qualtrics import errors
 from qxo.qualtrics.auth import Authenticator
 from qxo.qualtrics.config import BrandConfig
-from qxo.qualtrics.ratelimit import limiter_for
+from qxo.qualtrics.guard import guarded_connector, redirect_error, refuse_unless_allowed
+from qxo.qualtrics.ratelimit import RateClaim, bucket_for
 from qxo.qualtrics.routes import ROUTES
 
 log = logging.getLogger("qxo.qualtrics")
@@ -49,13 +54,16 @@ class _Outcome:
     status: int
     body: Any
     retry_after: float | None = None
+    location: str | None = None
 
 
 class Transport:
     def __init__(self, config: BrandConfig, *, rng: random.Random | None = None) -> None:
         self.config = config
         self.stats = BrandStats()
-        self._limiter = limiter_for(config.limiter_key, config.requests_per_minute)
+        self._limiter = bucket_for(config.limiter_key)
+        self._claim: RateClaim | None = None
+        self._shares_rate = False
         self._auth = Authenticator(config)
         self._rng = rng or random.Random()
         self._ssl = ssl_module.create_default_context(cafile=config.ca_bundle)
@@ -63,15 +71,30 @@ class Transport:
 
     async def open(self) -> None:
         if self._session is None:
-            self._session = aiohttp.ClientSession(raise_for_status=False)
+            self._session = aiohttp.ClientSession(connector=guarded_connector(), raise_for_status=False)
             # aiohttp silently resends idempotent requests once when a kept-alive connection drops;
             # our own retry policy decides instead, so attempts, stats and backoff stay honest.
             self._session._retry_connection = False
 
     async def close(self) -> None:
+        self._release_rate()
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+    def share_rate_limit(self) -> None:
+        """The brand accepted this client's token: from now on its declared rate counts for the shared bucket."""
+        self._shares_rate = True
+        self._claim_rate()
+
+    def _claim_rate(self) -> None:
+        if self._shares_rate and self._claim is None:
+            self._claim = RateClaim(self.config.limiter_key, self.config.requests_per_minute)
+
+    def _release_rate(self) -> None:
+        if self._claim is not None:
+            self._claim.release()
+            self._claim = None
 
     async def call(self, operation: str, *, json: Any = None,
                    query: dict[str, str] | None = None, client_request_id: str | None = None,
@@ -88,6 +111,7 @@ class Transport:
     async def request(self, method: str, url: str, operation: str, *, json: Any = None,
                       query: dict[str, str] | None = None, headers: dict[str, str] | None = None) -> Any:
         """Send with retries; `url` may be a brand-given nextPage URL."""
+        refuse_unless_allowed(self.config, url)
         await self.open()
         started = time.monotonic()
         refreshed = False
@@ -103,10 +127,15 @@ class Transport:
             else:
                 failure = None
                 if outcome.status < 300:
+                    self._claim_rate()  # accepted again after a refusal: its rate counts again
                     return _result(outcome.body)
+                if outcome.status < 400:
+                    raise redirect_error(self.config, method, url, outcome.status, outcome.location)
                 if outcome.status == 401 and not refreshed and self._auth.invalidate():
                     refreshed = True
                     continue
+                if outcome.status == 401:
+                    self._release_rate()  # no longer authenticated: its rate stops counting
                 if method == "DELETE" and outcome.status == 404 and attempt > 1:
                     return None  # an earlier attempt deleted it; its response was lost
                 if outcome.status not in _RETRY_STATUSES:
@@ -118,8 +147,8 @@ class Transport:
             if attempt >= self.config.max_attempts or spent + delay > self.config.retry_budget_seconds:
                 log.warning("brand %s %s gave up after %d attempts: %s", method, operation, attempt, failure)
                 raise failure
-            if isinstance(failure, errors.RateLimited):
-                self._limiter.penalize(delay)
+            if isinstance(failure, errors.RateLimited) and self._claim is not None:
+                self._limiter.penalize(delay)  # only a session the brand accepted moves the shared bucket
             self.stats.retries += 1
             log.info("brand %s %s retry %d in %.2fs: %s", method, operation, attempt, delay, failure)
             await asyncio.sleep(delay)
@@ -139,7 +168,9 @@ class Transport:
         timeout = aiohttp.ClientTimeout(total=self.config.timeout_seconds)
         try:
             async with session.request(method, url, json=json, params=query, headers=all_headers,
-                                       ssl=self._ssl, timeout=timeout) as response:
+                                       ssl=self._ssl, timeout=timeout, allow_redirects=False) as response:
+                if 300 <= response.status < 400:
+                    return _Outcome(response.status, None, location=response.headers.get("Location"))
                 try:
                     body = await response.json(content_type=None)
                 except ValueError:
@@ -147,6 +178,8 @@ class Transport:
                 if response.status == 429:
                     self.stats.throttled += 1
                 return _Outcome(response.status, body, _retry_after(response.headers.get("Retry-After")))
+        except errors.EndpointRefused:
+            raise
         except (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError) as error:
             raise errors.TLSVerificationFailed(
                 f"TLS verification of {self.config.root_url} failed ({type(error).__name__}); "

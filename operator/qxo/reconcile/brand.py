@@ -6,12 +6,15 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+import pydantic
+
 from qxo.api.brand import CredentialsType, QualtricsBrandSpec
+from qxo.kube.secrets import ReadForbidden
 from qxo.qualtrics import BrandClient, BrandConfig, errors
-from qxo.reconcile.cafiles import ca_file
 from qxo.reconcile.keys import ObjectKey
 from qxo.reconcile.outcome import Refused, Waiting
 from qxo.reconcile.session import BrandSession, BrandState
+from qxo.reconcile.trust import check_endpoint, read_secret
 
 if TYPE_CHECKING:
     from qxo.reconcile.runtime import Runtime
@@ -35,10 +38,15 @@ def resync_seconds(body: Mapping[str, Any]) -> float:
         return 600.0
 
 
+def endpoint_of(spec: QualtricsBrandSpec) -> tuple[str, str]:
+    """The field that says where the brand is, and the URL it means."""
+    if spec.base_url:
+        return "spec.baseURL", str(spec.base_url)
+    return "spec.datacenter", f"https://{spec.datacenter}.qualtrics.com"
+
+
 async def _secret_value(rt: Runtime, namespace: str, field: str, name: str, key: str) -> tuple[str, str]:
-    secret = await rt.secrets.secret(namespace, name)
-    if secret is None:
-        raise Waiting("WaitingForSecret", f"{field}: Secret {name} does not exist yet")
+    secret = await read_secret(rt, namespace, field, name)
     if not secret.values.get(key):
         raise Refused("SecretKeyMissing", f"{field}.key: Secret {name} has no key {key!r}")
     return secret.values[key], secret.resource_version
@@ -65,14 +73,22 @@ async def _config(rt: Runtime, key: ObjectKey, spec: QualtricsBrandSpec) -> tupl
     ca_bundle = None
     if spec.ca_bundle_ref is not None:
         ca_bundle = await ca_bundle_pem(rt, key.namespace, spec.ca_bundle_ref)
-    config = BrandConfig(
-        base_url=str(spec.base_url) if spec.base_url else None,
-        datacenter=spec.datacenter,
-        brand_id=spec.brand_id,
-        requests_per_minute=spec.rate_limit.requests_per_minute,
-        ca_bundle=ca_file(ca_bundle) if ca_bundle else None,
-        **secrets,
-    )
+    try:
+        config = BrandConfig(
+            base_url=str(spec.base_url) if spec.base_url else None,
+            datacenter=spec.datacenter,
+            brand_id=spec.brand_id,
+            requests_per_minute=spec.rate_limit.requests_per_minute,
+            ca_bundle=rt.ca_files.file_for(ca_bundle, "spec.caBundleRef") if ca_bundle else None,
+            allowlist=rt.allowlist,
+            **secrets,
+        )
+    except pydantic.ValidationError as invalid:
+        # What the client cannot use (a path, a port out of range): refused, naming the spec's field.
+        message = str(invalid.errors()[0]["msg"]).removeprefix("Value error, ")
+        for client_field, spec_field in (("base_url:", "spec.baseURL:"), ("datacenter:", "spec.datacenter:")):
+            message = message.replace(client_field, spec_field, 1)
+        raise Refused("InvalidSpec", message if message.startswith("spec.") else f"spec: {message}") from None
     fingerprint = (spec.model_dump_json(), tuple(versions), ca_bundle)
     return config, fingerprint
 
@@ -80,10 +96,12 @@ async def _config(rt: Runtime, key: ObjectKey, spec: QualtricsBrandSpec) -> tupl
 async def ca_bundle_pem(rt: Runtime, namespace: str, ref: Any) -> str:
     """The PEM text a caBundleRef names, from a ConfigMap or a Secret."""
     if str(ref.kind) == "Secret":
-        secret = await rt.secrets.secret(namespace, ref.name)
-        data = secret.values if secret else None
+        data = (await read_secret(rt, namespace, "spec.caBundleRef", ref.name)).values
     else:
-        data = await rt.secrets.config_map(namespace, ref.name)
+        try:
+            data = await rt.secrets.config_map(namespace, ref.name)
+        except ReadForbidden as forbidden:
+            raise Waiting("WaitingForCABundleAccess", f"spec.caBundleRef: ConfigMap {ref.name}: {forbidden}") from None
     if data is None:
         raise Waiting("WaitingForCABundle", f"spec.caBundleRef: {ref.kind} {ref.name} does not exist yet")
     if not data.get(ref.key):
@@ -92,7 +110,12 @@ async def ca_bundle_pem(rt: Runtime, namespace: str, ref: Any) -> str:
 
 
 async def connect(rt: Runtime, key: ObjectKey, spec: QualtricsBrandSpec) -> BrandSession:
-    """The brand's session, rebuilt (and whoami checked) whenever the spec or the Secret changed."""
+    """The brand's session, rebuilt (and whoami checked) whenever the spec or the Secret changed.
+
+    The endpoint is checked before any Secret is read: a refused one gets nothing, not even a connection.
+    """
+    field, url = endpoint_of(spec)
+    check_endpoint(rt, field, url)
     config, fingerprint = await _config(rt, key, spec)
     session = rt.sessions.get(key)
     if session is not None and session.fingerprint == fingerprint:
@@ -100,6 +123,9 @@ async def connect(rt: Runtime, key: ObjectKey, spec: QualtricsBrandSpec) -> Bran
     client = rt.client_factory(config) if rt.client_factory else BrandClient(config)
     try:
         identity = await client.whoami()
+    except errors.EndpointRefused as refused:
+        await client.close()
+        raise Refused(refused.reason, f"{field}: {refused.message}") from None
     except errors.AuthenticationFailed as denied:
         await client.close()
         why = denied.error_code or denied.status
@@ -111,6 +137,7 @@ async def connect(rt: Runtime, key: ObjectKey, spec: QualtricsBrandSpec) -> Bran
         await client.close()
         raise Refused("BrandMismatch",
                       f"spec.brandId: the credentials belong to brand {identity.brand_id!r}, not {spec.brand_id!r}")
+    client.share_rate_limit()  # authenticated, and for this brand: its rate may now count for everyone
     session = BrandSession(client, identity, fingerprint)
     await rt.replace_session(key, session)
     return session

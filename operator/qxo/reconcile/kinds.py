@@ -37,6 +37,7 @@ from qxo.reconcile.keys import (
 )
 from qxo.reconcile.outcome import Outcome, Refused, Waiting
 from qxo.reconcile.session import BrandSession
+from qxo.reconcile.trust import read_secret
 
 if TYPE_CHECKING:
     from qxo.reconcile.runtime import Runtime
@@ -103,7 +104,10 @@ async def converge_brand(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) -
     if requested != session.refresh_seen:
         session.refresh_seen = requested
         session.invalidate()
-    state = await session.observe(max_age=brands.resync_seconds(body))
+    try:
+        state = await session.observe(max_age=brands.resync_seconds(body))
+    except errors.EndpointRefused as refused:  # a redirect, or a page link elsewhere: the brand's own field
+        raise Refused(refused.reason, f"{brands.endpoint_of(spec)[0]}: {refused.message}") from None
     status = brands.status_of(session, state)
     return Outcome.ready(f"connected as {session.identity.user_name}", status=status)
 
@@ -196,10 +200,7 @@ def _applied(body: Mapping[str, Any]) -> accounts.SecretVersion | None:
 
 
 async def _credentials(rt: Runtime, key: ObjectKey, spec: ExtensionAccountSpec) -> accounts.Credentials:
-    secret = await rt.secrets.secret(key.namespace, spec.credentials.secret_ref.name)
-    if secret is None:
-        raise Waiting("WaitingForSecret",
-                      f"spec.credentials.secretRef: Secret {spec.credentials.secret_ref.name} does not exist yet")
+    secret = await read_secret(rt, key.namespace, "spec.credentials.secretRef", spec.credentials.secret_ref.name)
     wanted = list(spec.credentials.keys or secret.values)
     for i, name in enumerate(wanted):
         if name not in secret.values:
@@ -365,10 +366,12 @@ def _check_single_link(rt: Runtime, key: ObjectKey, owner: str, org_id: str) -> 
 
 async def converge_link(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) -> Outcome:
     spec = SalesforceLinkSpec.model_validate(body.get("spec") or {})
+    # Its own endpoint and Secrets first: a refusal there names its field whether or not the brand is Ready.
+    link = await links.link_session(rt, key, spec)
     session = rt.session_for(key.sibling(BRAND, spec.brand_ref.name))
     owner_id = await _owner_id(session, spec.owner)
     try:
-        link, token, status = await links.authenticate_and_check(rt, key, body, spec)
+        link, token, status = await links.authenticate_and_check(rt, key, body, spec, link)
     except links.LinkRefused as refused:
         return links.refusal_outcome(refused)
     except links.LinkRetry as busy:
@@ -429,6 +432,7 @@ async def finalize_link(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) ->
     link = rt.links.pop(key, None)
     if link is not None:
         link.close()
+        rt.sweep_ca_files()
     rt.link_credentials.pop(key, None)
     known = _status(body).get("externalId")
     if spec.deletion_policy is DeletionPolicy.ORPHAN or not known \

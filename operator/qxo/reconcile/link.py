@@ -15,14 +15,15 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from qxo.api.salesforce import SalesforceLinkSpec
+from qxo.kube.secrets import SecretNotOwned
 from qxo.observability import logs, metrics
 from qxo.qualtrics.models import SalesforceConnection
 from qxo.reconcile.brand import ca_bundle_pem, parse_duration
-from qxo.reconcile.cafiles import ca_file
 from qxo.reconcile.conditions import Condition
 from qxo.reconcile.keys import ObjectKey
-from qxo.reconcile.outcome import Outcome, Refused, Waiting
+from qxo.reconcile.outcome import Outcome, Refused
 from qxo.reconcile.session import BrandSession
+from qxo.reconcile.trust import check_endpoint, read_secret
 from qxo.salesforce import (
     Check,
     ConnectionSettings,
@@ -39,7 +40,7 @@ from qxo.salesforce import (
 from qxo.salesforce import (
     SalesforceConnection as SalesforceOrg,
 )
-from qxo.salesforce.errors import RequestLimitExceeded
+from qxo.salesforce.errors import EndpointRefused, RequestLimitExceeded
 
 if TYPE_CHECKING:
     from qxo.reconcile.runtime import Runtime
@@ -69,9 +70,7 @@ class LinkSession:
 
 
 async def _secret(rt: Runtime, namespace: str, field_path: str, name: str, keys: list[str]) -> tuple[dict, str]:
-    secret = await rt.secrets.secret(namespace, name)
-    if secret is None:
-        raise Waiting("WaitingForSecret", f"{field_path}: Secret {name} does not exist yet")
+    secret = await read_secret(rt, namespace, field_path, name)
     for key in keys:
         if not secret.values.get(key):
             raise Refused("SecretKeyMissing", f"{field_path}: Secret {name} has no key {key!r}")
@@ -88,6 +87,8 @@ def _requirements(spec: SalesforceLinkSpec) -> Requirements:
 
 
 async def link_session(rt: Runtime, key: ObjectKey, spec: SalesforceLinkSpec) -> LinkSession:
+    # Where the refresh token and client secret would go is checked before either is read.
+    check_endpoint(rt, "spec.loginURL", str(spec.effective_login_url))
     oauth = spec.oauth
     client, client_version = await _secret(
         rt, key.namespace, "spec.oauth.clientSecretRef", oauth.client_secret_ref.name,
@@ -102,18 +103,24 @@ async def link_session(rt: Runtime, key: ObjectKey, spec: SalesforceLinkSpec) ->
         return current
     if current is not None:
         current.close()
-    settings = ConnectionSettings(
-        client_id=client[oauth.client_secret_ref.client_id_key],
-        client_secret=client[oauth.client_secret_ref.client_secret_key],
-        refresh_token=refresh[oauth.refresh_token_secret_ref.key],
-        environment=str(spec.environment),
-        login_url=str(spec.login_url) if spec.login_url else None,
-        ca_bundle=ca_file(pem) if pem else None,
-    )
+    try:
+        settings = ConnectionSettings(
+            client_id=client[oauth.client_secret_ref.client_id_key],
+            client_secret=client[oauth.client_secret_ref.client_secret_key],
+            refresh_token=refresh[oauth.refresh_token_secret_ref.key],
+            environment=str(spec.environment),
+            login_url=str(spec.login_url) if spec.login_url else None,
+            ca_bundle=rt.ca_files.file_for(pem, "spec.caBundleRef") if pem else None,
+            allowlist=rt.allowlist,
+        )
+    except ValueError as invalid:  # what the client cannot use; the message starts with its field
+        rt.links.pop(key, None)
+        raise Refused("InvalidSpec", str(invalid).replace("login_url:", "spec.loginURL:", 1)) from None
     tokens = TokenHolder(settings)
     session = LinkSession(fingerprint, SalesforceOrg(settings, tokens=tokens), tokens,
                           credentials={"clientId": settings.client_id, "refreshToken": settings.refresh_token})
     rt.links[key] = session
+    rt.sweep_ca_files()
     return session
 
 
@@ -124,16 +131,18 @@ def _conditions(authenticated: tuple[str, str, str], preflight: tuple[str, str, 
     return conditions
 
 
-async def authenticate_and_check(rt: Runtime, key: ObjectKey, body: Mapping[str, Any],
-                                 spec: SalesforceLinkSpec) -> tuple[LinkSession, Any, dict[str, Any]]:
+async def authenticate_and_check(rt: Runtime, key: ObjectKey, body: Mapping[str, Any], spec: SalesforceLinkSpec,
+                                 link: LinkSession) -> tuple[LinkSession, Any, dict[str, Any]]:
     """Token fresh (and written to the link's Secret), preflight run when due; raises an Outcome-worthy state."""
-    link = await link_session(rt, key, spec)
     if link.revoked:
         raise LinkRefused("RefreshTokenRevoked", link.revoked,
                           _conditions(("False", "RefreshTokenRevoked", link.revoked), None))
     refreshes = link.tokens.refresh_count
     try:
         token = await link.tokens.current()
+    except EndpointRefused as refused:  # not allowed, a metadata address, or a redirect: nothing was sent on
+        metrics.salesforce_token_refresh("failed")
+        raise _endpoint_refusal(refused) from None
     except RefreshTokenRevoked:
         metrics.salesforce_token_refresh("revoked")
         link.revoked = (f"spec.oauth.refreshTokenSecretRef: Salesforce refused the refresh token in Secret "
@@ -154,9 +163,14 @@ async def authenticate_and_check(rt: Runtime, key: ObjectKey, body: Mapping[str,
         logs.redact_values([token.access_token])
     token_secret = f"{key.name}-salesforce-token"
     if token is not link.token_written:
-        await rt.secrets.write_secret(key.namespace, token_secret, {
-            "access_token": token.access_token, "instance_url": token.instance_url,
-            "expires_at": _stamp(token.expires_at)}, owner=body)
+        try:
+            await rt.secrets.write_secret(key.namespace, token_secret, {
+                "access_token": token.access_token, "instance_url": token.instance_url,
+                "expires_at": _stamp(token.expires_at)}, owner=body)
+        except SecretNotOwned as taken:
+            raise Refused("TokenSecretNotOwned", f"metadata.name: {taken}; qxo keeps the link's access token "
+                                                 "in that Secret and never overwrites one it does not own: "
+                                                 "delete or rename it, or rename the link") from None
         link.token_written = token
     generation = int((body.get("metadata") or {}).get("generation") or 0)
     interval = parse_duration(spec.refresh_interval)
@@ -168,6 +182,8 @@ async def authenticate_and_check(rt: Runtime, key: ObjectKey, body: Mapping[str,
                                               additional_ranges=tuple(spec.additional_login_ip_ranges))
         except (SalesforceUnavailable, RequestLimitExceeded) as busy:
             raise LinkRetry("SalesforceUnavailable", f"Salesforce is unavailable: {type(busy).__name__}") from None
+        except EndpointRefused as refused:
+            raise _endpoint_refusal(refused) from None
         for check in link.checks:
             if check.result == "Failed":
                 metrics.preflight_failure(check.name)
@@ -182,6 +198,11 @@ async def authenticate_and_check(rt: Runtime, key: ObjectKey, body: Mapping[str,
         "lastPreflightTime": _stamp(link.preflight_time) if link.preflight_time else None,
     }
     return link, token, status
+
+
+def _endpoint_refusal(refused: EndpointRefused) -> LinkRefused:
+    message = f"spec.loginURL: {refused}"
+    return LinkRefused(refused.reason, message, _conditions(("False", refused.reason, message), None))
 
 
 class LinkRefused(Exception):

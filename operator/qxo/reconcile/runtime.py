@@ -17,6 +17,7 @@ from qxo.kube.secrets import SecretSource, WatchedSecrets
 from qxo.qualtrics import errors
 from qxo.reconcile import kinds
 from qxo.reconcile import link as links
+from qxo.reconcile.cafiles import CAFiles
 from qxo.reconcile.conditions import READY_STATES, State
 from qxo.reconcile.index import ObjectIndex
 from qxo.reconcile.keys import BRAND, LINK, SECRET, ObjectKey, external_id, generation, is_paused, refresh_requested
@@ -24,6 +25,8 @@ from qxo.reconcile.outcome import Outcome, Refused, Waiting
 from qxo.reconcile.session import BrandSession
 from qxo.reconcile.status import WrittenStatuses
 from qxo.reconcile.wakeups import Wakeups
+from qxo.salesforce.errors import EndpointRefused
+from qxo.trust.endpoints import DEFAULT, Allowlist
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +49,10 @@ def _ready(body: Mapping[str, Any] | None) -> bool:
 
 
 class Runtime:
-    def __init__(self, secrets: SecretSource, *, client_factory: Callable[..., Any] | None = None) -> None:
+    def __init__(self, secrets: SecretSource, *, client_factory: Callable[..., Any] | None = None,
+                 allowlist: Allowlist = DEFAULT) -> None:
+        self.allowlist = allowlist  # where credentials may go: the administrator's, never a tenant's
+        self.ca_files = CAFiles()
         self.index = ObjectIndex()
         self.wakeups = Wakeups()
         self.secrets = WatchedSecrets(secrets)
@@ -174,6 +180,7 @@ class Runtime:
             self.sessions[brand_key] = session
         if old is not None and old is not session:
             await old.close()
+            self.sweep_ca_files()
         if session is None:  # gone: whoever uses it must say so (a new one is announced once observed)
             self.wakeups.wake_all(self.index.dependents_transitive(brand_key))
 
@@ -209,6 +216,12 @@ class Runtime:
             seconds = min(seconds, max(0.0, self._defer_deadline(key) - time.monotonic()))
         return seconds
 
+    def sweep_ca_files(self) -> None:
+        """Remove the CA bundle files no brand session or Salesforce link uses any more."""
+        in_use = [session.client.config.ca_bundle for session in self.sessions.values()]
+        in_use += [link.org.settings.ca_bundle for link in self.links.values()]
+        self.ca_files.keep_only(in_use)
+
     async def close(self) -> None:
         self.closing = True  # reconciles still in flight will find their clients closed: not a bug
         for link in self.links.values():
@@ -216,6 +229,7 @@ class Runtime:
         self.links.clear()
         for key in list(self.sessions):
             await self.replace_session(key, None)
+        self.ca_files.close()
 
     # -- the two verbs ----------------------------------------------------------------------------
 
@@ -278,6 +292,11 @@ class Runtime:
             return Outcome.waiting(waiting.reason, waiting.message)
         except Refused as refused:
             return Outcome.refused(refused.reason, refused.message)
+        except (errors.EndpointRefused, EndpointRefused) as refused:
+            # Not allowed, a metadata address, or a redirect: a configuration problem retrying cannot fix.
+            return Outcome.refused(refused.reason, str(getattr(refused, "message", refused)))
+        except errors.TLSVerificationFailed as untrusted:
+            return Outcome.refused("TLSVerificationFailed", untrusted.message)
         except pydantic.ValidationError as invalid:
             first = invalid.errors()[0]
             where = ".".join(str(part) for part in first.get("loc", ()))

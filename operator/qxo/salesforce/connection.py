@@ -35,6 +35,7 @@ from qxo.salesforce.http import build_session
 from qxo.salesforce.oauth import AccessToken
 from qxo.salesforce.settings import ConnectionSettings
 from qxo.salesforce.tokens import TokenHolder
+from qxo.trust.remote_text import remote_code, remote_text
 
 if TYPE_CHECKING:
     from simple_salesforce import Salesforce
@@ -50,7 +51,7 @@ class SalesforceConnection:
 
     def __init__(self, settings: ConnectionSettings, *, tokens: TokenHolder | None = None):
         self.settings = settings
-        self.session = build_session(settings.ca_bundle, settings.timeout_seconds)
+        self.session = build_session(settings.ca_bundle, settings.timeout_seconds, settings.allowlist)
         self.tokens = tokens or TokenHolder(settings, session=self.session)
 
     def __repr__(self) -> str:
@@ -149,11 +150,12 @@ def _bearer(token: AccessToken) -> dict:
 def _translate(status: int, content: Any, secrets) -> SalesforceError:
     code, message = "UNKNOWN_ERROR", ""
     if isinstance(content, list) and content and isinstance(content[0], dict):
-        code = str(content[0].get("errorCode", code))
+        code = remote_code(content[0].get("errorCode"), code)
         message = str(content[0].get("message", ""))
     elif content:
-        message = str(content)[:300]
-    message = redact(message, secrets)
+        message = str(content)[:1000]
+    # Server text reaches status through check messages: secrets masked, then one bounded printable line.
+    message = remote_text(redact(message, secrets))
     if status == 401 or code == "INVALID_SESSION_ID":
         return SessionExpired(message or "Session expired or invalid", status)
     if code == "REQUEST_LIMIT_EXCEEDED":
@@ -196,8 +198,8 @@ def _parse_soap(response: requests.Response) -> ET.Element:
         ) from None
     fault = root.find(f".//{{{SOAP_NS}}}Fault")
     if fault is not None:
-        code = (fault.findtext("faultcode") or "UNKNOWN_ERROR").split(":")[-1]
-        message = fault.findtext("faultstring") or ""
+        code = remote_code((fault.findtext("faultcode") or "").split(":")[-1], "UNKNOWN_ERROR")
+        message = remote_text(fault.findtext("faultstring") or "")
         if code == "INVALID_SESSION_ID":
             raise SessionExpired(message)
         if code == "REQUEST_LIMIT_EXCEEDED":

@@ -68,6 +68,27 @@ class TlsVerificationFailed(SalesforceError):
     """The server's certificate did not verify against the configured CA bundle; retrying cannot help."""
 
 
+class EndpointRefused(SalesforceError):
+    """The client would not call, or stopped at, an endpoint; a configuration problem retrying cannot fix.
+
+    `reason` is the condition reason the operator reports; the message names the endpoint.
+    """
+
+    reason = "EndpointRefused"
+
+
+class EndpointNotAllowed(EndpointRefused):
+    """Not on the operator's endpoint allowlist, a link-local or metadata address, or not a usable URL."""
+
+    reason = "EndpointNotAllowed"
+
+
+class Redirected(EndpointRefused):
+    """Salesforce (or what answered) sent a 3xx: qxo never follows one, it would carry the credentials elsewhere."""
+
+    reason = "EndpointRedirected"
+
+
 class RequestLimitExceeded(SalesforceError):
     """REQUEST_LIMIT_EXCEEDED: the org's API request limit is spent; try again later."""
 

@@ -29,8 +29,9 @@ from qxo.salesforce.errors import (
 from qxo.salesforce.errors import (
     tls_message as _tls_message,
 )
-from qxo.salesforce.http import build_session
+from qxo.salesforce.http import build_session, check_endpoint
 from qxo.salesforce.settings import ConnectionSettings
+from qxo.trust.remote_text import remote_code, remote_text
 
 log = logging.getLogger("qxo.salesforce.oauth")
 
@@ -71,12 +72,14 @@ async def refresh_access_token(
     sleep: Sleep = asyncio.sleep,
 ) -> AccessToken:
     """Exchange the refresh token for an access token; raise a typed error when that cannot work."""
-    session = session or build_session(settings.ca_bundle, settings.timeout_seconds)
+    session = session or build_session(settings.ca_bundle, settings.timeout_seconds, settings.allowlist)
     form = {"grant_type": "refresh_token", "client_id": settings.client_id, "refresh_token": settings.refresh_token}
     if settings.client_secret:
         form["client_secret"] = settings.client_secret
     body = await _post_with_retries(session, settings, "/services/oauth2/token", form, sleep)
     token = _parse_token_response(body, settings)
+    # The access token goes to instance_url next: it must be a host the operator may call, too.
+    check_endpoint(settings.allowlist, str(token["instance_url"]), "the token response's instance_url")
     expires_at = await _expiry(session, settings, body, token, clock)
     log.info(
         "refreshed the Salesforce access token for %s (valid for %ds)",
@@ -161,8 +164,10 @@ async def _post_once(session, settings: ConnectionSettings, path: str, form: dic
     except ValueError:
         raise OAuthError("invalid_response", f"HTTP {response.status_code}, not JSON", response.status_code) from None
     if response.status_code >= 400 or not isinstance(body, dict):
-        error = str(body.get("error", "unknown_error")) if isinstance(body, dict) else "unknown_error"
-        description = redact(str(body.get("error_description", "")), settings.secrets) if isinstance(body, dict) else ""
+        # Both go into status: the code only as a code, the description as one bounded printable line.
+        error = remote_code(body.get("error"), "unknown_error") if isinstance(body, dict) else "unknown_error"
+        description = remote_text(redact(str(body.get("error_description") or ""), settings.secrets)) \
+            if isinstance(body, dict) else ""
         if error == "invalid_grant":
             raise RefreshTokenRevoked(description, response.status_code)
         raise OAuthError(error, description, response.status_code)

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
+from qxo.trust.endpoints import DEFAULT, Allowlist, InvalidEndpoint, parse_url
+
 LOGIN_URLS = {
     "Production": "https://login.salesforce.com",
     "Sandbox": "https://test.salesforce.com",
@@ -48,6 +50,8 @@ class ConnectionSettings:
     # Ask the introspection endpoint for the access token's real expiry (needs the client secret).
     introspect: bool = True
     retry: RetryPolicy = RetryPolicy()
+    # Where the client may connect at all: the operator's administrator's allowlist (qxo.trust.endpoints).
+    allowlist: Allowlist = field(default=DEFAULT, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.client_id:
@@ -60,6 +64,10 @@ class ConnectionSettings:
             parts = urlsplit(self.login_url)
             if parts.scheme != "https" or not parts.hostname:
                 raise ValueError(f"login_url: must be an https URL, not {self.login_url!r}")
+            try:
+                parse_url(self.login_url)
+            except InvalidEndpoint as error:
+                raise ValueError(f"login_url: {error}") from None
 
     @property
     def login_base(self) -> str:

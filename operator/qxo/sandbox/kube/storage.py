@@ -2,6 +2,11 @@
 
 Every single-object operation is a few dict lookups plus work on that one object, so its cost
 does not grow with the number of stored objects. resourceVersion is one global counter.
+
+Garbage collection by ownerReferences works as Kubernetes' garbage collector does with background
+cascading deletion (https://kubernetes.io/docs/concepts/architecture/garbage-collection/): when an
+object is gone, every object whose owners are then all gone is deleted too (finalizers honoured).
+An index from owner uid to dependents keeps that O(dependents), not a scan of the store.
 """
 
 from __future__ import annotations
@@ -44,6 +49,9 @@ class Store:
         self.data: dict[str, dict[str, dict[str, dict[str, Any]]]] = {}
         # objects per namespace, so a terminating namespace knows when it is empty without a scan
         self.ns_counts: dict[str, int] = {}
+        # garbage collection: the uids stored, and owner uid -> (storage key, namespace, name) of its dependents
+        self.uids: set[str] = set()
+        self.dependents: dict[str, set[tuple[str, str, str]]] = {}
 
     # reads
 
@@ -116,6 +124,8 @@ class Store:
         self.bucket(rtype, namespace)[name] = obj
         if rtype.namespaced:
             self.ns_counts[namespace] = self.ns_counts.get(namespace, 0) + 1
+        self.uids.add(meta["uid"])
+        self._link_owners(rtype.storage_key, obj, None)
         self._publish(rtype, "ADDED", obj, None)
         return obj
 
@@ -187,6 +197,7 @@ class Store:
         if meta.get("deletionTimestamp") and not meta.get("finalizers"):
             return self._remove(rtype, namespace, name, new, old)
         self.bucket(rtype, namespace)[name] = new
+        self._link_owners(rtype.storage_key, new, old)
         self._publish(rtype, "MODIFIED", new, old)
         return new
 
@@ -254,8 +265,43 @@ class Store:
         self._publish(rtype, "DELETED", final, old)
         if rtype.namespaced:
             self.ns_counts[namespace] -= 1
+        self._collect_garbage(rtype.storage_key, old)
+        if rtype.namespaced:
             self._maybe_finish_namespace(namespace)
         return final
+
+    # garbage collection
+
+    @staticmethod
+    def _owner_uids(obj: dict[str, Any] | None) -> set[str]:
+        refs = ((obj or {}).get("metadata") or {}).get("ownerReferences") or ()
+        return {ref["uid"] for ref in refs if isinstance(ref, dict) and isinstance(ref.get("uid"), str)}
+
+    def _link_owners(self, key: str, new: dict[str, Any], old: dict[str, Any] | None) -> None:
+        """Keep the owner -> dependents index current for one written object."""
+        before, after = self._owner_uids(old), self._owner_uids(new)
+        if before == after:
+            return
+        meta = new["metadata"]
+        entry = (key, meta.get("namespace", ""), meta["name"])
+        for uid in before - after:
+            self.dependents.get(uid, set()).discard(entry)
+        for uid in after - before:
+            self.dependents.setdefault(uid, set()).add(entry)
+
+    def _collect_garbage(self, key: str, gone: dict[str, Any]) -> None:
+        """`gone` left the store: forget it, and delete the dependents none of whose owners are left."""
+        meta = gone["metadata"]
+        self.uids.discard(meta.get("uid"))
+        entry = (key, meta.get("namespace", ""), meta["name"])
+        for uid in self._owner_uids(gone):
+            self.dependents.get(uid, set()).discard(entry)
+        for dep_key, namespace, name in sorted(self.dependents.pop(meta.get("uid"), set())):
+            dependent = self.data.get(dep_key, {}).get(namespace, {}).get(name)
+            if dependent is None or self._owner_uids(dependent) & self.uids:
+                continue  # gone already, or another owner still holds it
+            self._delete_stored(dep_key, namespace, dependent)
+            self._maybe_finish_namespace(namespace)
 
     def _delete_namespace(self, rtype, name, old, dry_run) -> tuple[dict[str, Any], bool]:
         if old["metadata"].get("deletionTimestamp") or dry_run:
@@ -289,7 +335,9 @@ class Store:
         del self.data[key][namespace][meta["name"]]
         final = {**obj, "metadata": {**meta, "resourceVersion": self._next_rv()}}
         self.hub.publish(key, Change(self.rv, "DELETED", final, obj, namespace))
-        self.ns_counts[namespace] -= 1
+        if namespace:
+            self.ns_counts[namespace] -= 1
+        self._collect_garbage(key, obj)
 
     def _maybe_finish_namespace(self, namespace: str) -> None:
         ns = self.data.get(NAMESPACES, {}).get("", {}).get(namespace)
@@ -297,5 +345,6 @@ class Store:
             return
         del self.data[NAMESPACES][""][namespace]
         self.ns_counts.pop(namespace, None)
+        self._collect_garbage(NAMESPACES, ns)
         final = {**ns, "metadata": {**ns["metadata"], "resourceVersion": self._next_rv()}}
         self.hub.publish(NAMESPACES, Change(self.rv, "DELETED", final, ns, ""))
