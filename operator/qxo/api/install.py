@@ -8,6 +8,8 @@ from typing import Annotated, ClassVar
 from pydantic import ConfigDict, Field, StringConstraints
 
 from qxo.api.common import (
+    BAD_PORT,
+    PORT,
     ApiModel,
     GroupName,
     LocalObjectReference,
@@ -26,7 +28,7 @@ EXTENSION_ID = r"^[a-z0-9][a-z0-9-]{1,62}$"
 # trailing slash, so one domain has one spelling and the list can be a set.
 DOMAIN = (
     r"^https://(\*\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+([a-z]{2,63}|xn--[a-z0-9-]{1,59})"
-    r"(:([1-9][0-9]{0,4}|\*))?$"
+    rf"(:({PORT}|\*))?$"
 )
 # The pattern is the authority; the CEL rules say in words which part of a domain is wrong.
 Domain = Annotated[
@@ -40,6 +42,7 @@ Domain = Annotated[
         ("!self.matches('^[a-z]+://[^/]*[/?#@]')", "must be only https://host[:port]: no path, query, fragment, "
                                                    "userinfo or trailing slash"),
         ("!self.matches('[A-Z]')", "must be lowercase"),
+        (f"!self.matches(':{BAD_PORT}$')", "port must be from 1 to 65535, or *"),
         ("self.matches('^[^*]*://([*][.])?[^*]*(:[*])?$')",
          "* is allowed only as the whole leftmost label (https://*.example.com) or the whole port (:*)"),
     )),
