@@ -8,10 +8,13 @@ PYTEST_ARGS ?=
 
 .PHONY: venv test lint demo clean
 
-$(STAMP): pyproject.toml
+# The operator image's exact dependencies go in first, hash-checked (requirements/runtime.txt),
+# so the tests run what ships; then qxo itself with the sandboxes and the test tools.
+$(STAMP): pyproject.toml requirements/runtime.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/runtime.txt
+	$(BIN)/python -m pip install --quiet -e '.[sandbox,test]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -44,3 +47,24 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/converge.py --resources 60 --latency-ms 20 --steady refresh
 	$(BIN)/python benchmarks/chaos.py --resources 40 --kill-cycles 3
 	$(BIN)/python benchmarks/bad_input.py --fuzz-examples 100
+
+# The operator image's dependencies, pinned with hashes (pip-tools: it resolves with the pip the
+# venv already has and writes plain requirements files that `pip install --require-hashes`
+# reads in the Dockerfile). No index, find-links or trusted-host lines: whatever mirror this
+# machine's pip uses stays out of the lock. Resolve on Python 3.11, the image's.
+.PHONY: lock
+LOCK_FLAGS = --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	--no-emit-trusted-host --no-emit-find-links --newline=LF
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet 'pip-tools>=7.4'
+	$(BIN)/pip-compile $(LOCK_FLAGS) --output-file=requirements/runtime.txt pyproject.toml
+	$(BIN)/pip-compile $(LOCK_FLAGS) --output-file=requirements/build.txt requirements/build.in
+
+# A CycloneDX SBOM (JSON) of exactly what the image installs: the locked runtime dependencies.
+.PHONY: sbom
+SBOM ?= dist/qxo-runtime.cdx.json
+sbom: $(STAMP)
+	mkdir -p $(dir $(SBOM))
+	$(BIN)/cyclonedx-py requirements --pyproject pyproject.toml --output-reproducible \
+		--of JSON -o $(SBOM) requirements/runtime.txt
+	@echo "wrote $(SBOM)"

@@ -61,6 +61,27 @@ TRUE_EXPRESSIONS = [
     "0x10 == 16 && 1e3 == 1000.0 && -self.n == -3",
     "self.l.all(x, [x].all(x, x > 0) && x in self.l)",
     "self.l.map(x, self.l.filter(y, y < x).size()) == [2, 0, 1]",
+    # The IP and CIDR libraries, with the examples of Kubernetes' own documentation (ip.go, cidr.go).
+    "isIP('127.0.0.1') && isIP('::1') && !isIP('127.0.0.256') && !isIP(':::1') && !isIP('010.0.0.1')",
+    "!isIP('::ffff:1.2.3.4') && !isIP('fe80::1%eth0')",
+    "ip('127.0.0.1').family() == 4 && ip('::1').family() == 6 && string(ip('2001:db8::abcd')) == '2001:db8::abcd'",
+    "ip('0.0.0.0').isUnspecified() && ip('::').isUnspecified() && !ip('127.0.0.1').isUnspecified()",
+    "ip('127.0.0.1').isLoopback() && ip('::1').isLoopback() && !ip('192.168.0.1').isLoopback()",
+    "ip('224.0.0.1').isLinkLocalMulticast() && !ip('224.0.1.1').isLinkLocalMulticast()",
+    "ip('169.254.169.254').isLinkLocalUnicast() && ip('fe80::1').isLinkLocalUnicast() && "
+    "!ip('192.168.0.1').isLinkLocalUnicast()",
+    "ip('192.168.0.1').isGlobalUnicast() && !ip('255.255.255.255').isGlobalUnicast() && "
+    "!ip('ff00::1').isGlobalUnicast()",
+    "isCIDR('192.168.0.0/16') && isCIDR('::1/128') && !isCIDR('192.168.0.0/33') && !isCIDR('::1/129')",
+    "isCIDR('192.168.0.1/16') && !isCIDR('192.168.0.0') && !isCIDR('::ffff:1.2.3.4/24')",
+    "cidr('192.168.0.0/24').containsIP(ip('192.168.0.1')) && !cidr('192.168.0.0/24').containsIP('192.168.1.1')",
+    "cidr('192.168.0.0/16').containsCIDR(cidr('192.168.10.0/24')) && "
+    "!cidr('192.168.1.0/24').containsCIDR('192.168.2.0/24')",
+    "cidr('192.168.0.1/24').ip() == ip('192.168.0.1') && cidr('::1/128').ip().family() == 6",
+    "cidr('192.168.0.1/24').masked() == cidr('192.168.0.0/24') && "
+    "cidr('192.168.0.0/24') == cidr('192.168.0.0/24').masked()",
+    "cidr('192.168.0.1/24') != cidr('192.168.0.1/24').masked() && string(cidr('10.0.0.1/8').masked()) == '10.0.0.0/8'",
+    "cidr('192.168.0.0/16').prefixLength() == 16 && cidr('::1/128').prefixLength() == 128",
 ]
 
 
@@ -78,6 +99,9 @@ ERRORS = [
     ("9223372036854775807 + 1", "integer overflow"),
     ("self.s + 1", "no such overload: string + int"),
     ("url('nope')", "URL parse error during conversion from string: nope"),
+    ("ip('1.2.3')", "parse error during conversion from string"),
+    ("cidr('10.0.0.0/40')", "network address parse error during conversion from string"),
+    ("ip('1.2.3.4').prefixLength()", "no such overload"),
     ("optional.none().value()", "optional.none() dereference"),
     ("int('x')", "cannot convert 'x' to int"),
     ("duration('forever')", "invalid duration: forever"),
@@ -97,7 +121,8 @@ def test_expression_errors(expression, message):
     assert message in str(caught.value)
 
 
-@pytest.mark.parametrize("expression", ["self.a <", "self.nosuchfunction()", "nosuch(1)", "Msg{a: 1}", "has(self)"])
+@pytest.mark.parametrize("expression", ["self.a <", "self.nosuchfunction()", "nosuch(1)", "Msg{a: 1}", "has(self)",
+                                        "cidr('10.0.0.0/8').prefixLength(1)"])
 def test_compile_errors(expression):
     with pytest.raises(CelCompileError):
         compile_expression(expression)

@@ -10,7 +10,7 @@ import yaml
 from api_support import MALFORMED, names_field, read_header
 
 from qxo.api.documents import Document, load_file
-from qxo.api.validation import admit_object, validate_paths
+from qxo.api.validation import admit_object, admitter, validate_paths
 
 FIXTURES = sorted(MALFORMED.glob("*.yaml"))
 
@@ -45,14 +45,20 @@ def test_malformed_manifest_is_refused_by_its_declared_layer(path: Path):
         assert any(names_field(problem.field, field) for problem in problems), [p.display() for p in problems]
         assert obj is None
     else:
-        assert problems == [], "a semantic fixture must pass the schema layer"
-        assert obj is not None
+        # Admitted by the API server (schema and CEL), refused by qxo validate and the operator.
+        assert admitter(document.kind).admit(document.body, old=None).causes == [], "admission must accept it"
+        if problems:  # a rule the models hold past admission (the Public Suffix List): at the field, no object
+            assert any(names_field(problem.field, field) for problem in problems), [p.display() for p in problems]
+            assert obj is None
 
 
 BRAND = {"apiVersion": "qxo.dev/v1alpha1", "kind": "QualtricsBrand", "metadata": {"name": "acme", "namespace": "ns"},
          "spec": {"brandId": "acme", "credentials": {"type": "APIToken", "apiTokenSecretRef": {"name": "t"}}}}
 INSTALL = {"apiVersion": "qxo.dev/v1alpha1", "kind": "ExtensionInstall", "metadata": {"name": "ws", "namespace": "ns"},
            "spec": {"brandRef": {"name": "acme"}, "extensionId": "webservice"}}
+LINK = {"apiVersion": "qxo.dev/v1alpha1", "kind": "SalesforceLink", "metadata": {"name": "l", "namespace": "ns"},
+        "spec": {"brandRef": {"name": "acme"}, "owner": "ana@acme.example", "environment": "Sandbox",
+                 "oauth": {"clientSecretRef": {"name": "app"}, "refreshTokenSecretRef": {"name": "token"}}}}
 GRANT = {"apiVersion": "qxo.dev/v1alpha1", "kind": "AccountGrant", "metadata": {"name": "g", "namespace": "ns"},
          "spec": {"accountRef": {"name": "a"}}}
 
@@ -66,12 +72,17 @@ ACCEPTED = {
     "sandbox-base-url-ipv4": spec(BRAND, baseURL="http://127.0.0.1:8080"),
     "sandbox-base-url-ipv6": spec(BRAND, baseURL="http://[::1]:8443/"),
     "sandbox-base-url-localhost": spec(BRAND, baseURL="http://localhost"),
-    "https-base-url-with-path": spec(BRAND, baseURL="https://proxy.acme.example:8443/qualtrics"),
+    "https-base-url-with-highest-port-and-slash": spec(BRAND, baseURL="https://proxy.acme.example:65535/"),
     "oauth-client-with-scopes": spec(BRAND, datacenter="fra1", credentials={
         "type": "OAuthClient", "oauthClientSecretRef": {"name": "c"}, "scopes": ["manage:users", "read:groups"]}),
     "resync-hours-and-minutes": spec(BRAND, datacenter="gov1", resyncInterval="1h30m"),
     "resync-minimum": spec(BRAND, datacenter="syd1", resyncInterval="30s"),
     "wildcard-label-and-port": spec(INSTALL, domains=["https://*.acme.example", "https://hooks.acme.example:*"]),
+    "ports-one-and-65535": spec(INSTALL, domains=["https://a.acme.example:1", "https://b.acme.example:65535"]),
+    "wildcard-over-a-registrable-domain": spec(INSTALL, domains=["https://*.acme.co.uk",
+                                                                  "https://*.my-bucket.s3.amazonaws.com"]),
+    "my-domain-login-url": spec(LINK, loginURL="https://acme.my.salesforce.com:8443/"),
+    "network-addresses": spec(LINK, additionalLoginIPRanges=["10.0.0.0/8", "203.0.113.7/32", "0.0.0.0/1"]),
     "punycode-host-and-port": spec(INSTALL, domains=["https://xn--bcher-kva.example:8443", "https://api.xn--p1ai"]),
     "no-domains-at-all": spec(INSTALL, domains=[]),
     "enable-for-all-users": spec(INSTALL, enablement={"allUsers": True}),

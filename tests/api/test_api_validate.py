@@ -97,8 +97,9 @@ def test_json_output_lists_problems_with_every_key(tmp_path, capsys):
     report = json.loads(capsys.readouterr().out)
     assert report["valid"] is False
     [problem] = report["problems"]
-    assert set(problem) == {"file", "kind", "name", "namespace", "field", "message", "severity"}
+    assert set(problem) == {"file", "kind", "name", "namespace", "field", "message", "severity", "line"}
     assert problem["field"] == "spec.datacenter"
+    assert problem["line"] == 1  # the document's first line
     assert (problem["kind"], problem["name"], problem["namespace"], problem["severity"]) == (
         "QualtricsBrand", "acme", "team", "error")
 

@@ -52,7 +52,7 @@ async def test_domains_only_when_the_extension_allows_edits(brand):
     "http://api.acme.example", "ftp://api.acme.example", "api.acme.example", "https://api.acme.example/path",
     "https://a*.acme.example", "https://api.*.acme.example", "https://*.example", "https://acme.example:8*",
     "https://acme.example:70000", "https://user@acme.example", "https://acme.example?x=1", "https://-bad.example",
-    "https://*", "", 42,
+    "https://*", "", 42, "https://*.co.uk", "https://*.amazonaws.com", "https://*.GitHub.io:443",
 ])
 async def test_domains_are_https_origins_with_whole_label_or_port_wildcards(brand, domain):
     await brand.install("webservice")
@@ -63,7 +63,8 @@ async def test_domains_are_https_origins_with_whole_label_or_port_wildcards(bran
 
 async def test_wildcards_for_subdomains_and_ports_are_allowed(brand):
     await brand.install("webservice")
-    allowed = ["https://*.acme.example", "https://acme.example:*", "https://*.acme.example:8443", "https://a.b.example"]
+    allowed = ["https://*.acme.example", "https://acme.example:*", "https://*.acme.example:8443", "https://a.b.example",
+               "https://*.acme.co.uk", "https://*.bucket.s3.amazonaws.com"]
     assert await brand.put_domains("webservice", allowed) == allowed
 
 

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 import pytest
+
 from conftest import ROOT
 
 BUILD_TOOLS = re.compile(r"\b(gcc|g\+\+|make|build-essential|cc|clang|apt-get|apk|pip|git|curl|wget)\b")
@@ -69,14 +70,17 @@ def test_is_multi_stage_with_a_named_builder(dockerfile):
     assert stages[0].name == "builder"
 
 
-def test_base_images_are_pinned_by_version_tag(dockerfile):
+def test_base_images_are_pinned_by_version_tag_and_digest(dockerfile):
     global_args, stages = dockerfile
     for stage in stages:
         image = resolve(stage.base, global_args)
-        _repository, _, tag = image.partition(":")
+        reference, _, digest = image.partition("@")
+        _repository, _, tag = reference.partition(":")
         assert tag, f"{image} has no tag"
         assert tag != "latest" and "latest" not in tag
         assert re.match(r"3\.11\.\d+-slim", tag), f"{image}: pin the Python patch release on a slim base"
+        # A tag can be pushed again; a digest names the bytes (the tag stays to say which Python it is).
+        assert re.fullmatch(r"sha256:[0-9a-f]{64}", digest), f"{image}: pin the base image by digest"
 
 
 def test_runtime_uses_the_builder_base_so_the_venv_interpreter_resolves(dockerfile):
@@ -132,6 +136,52 @@ def test_builder_builds_a_wheel_into_a_virtualenv(dockerfile):
     assert "pip wheel" in commands and "-m venv /opt/qxo" in commands
 
 
+def pip_installs(stage: Stage) -> list[str]:
+    """Every `pip install ...` of a stage's RUN commands, one string each."""
+    found = []
+    for command in stage.all("RUN"):
+        for part in re.split(r"&&|;", command):
+            if re.search(r"\bpip install\b", part):
+                found.append(" ".join(part.split()))
+    return found
+
+
+def test_every_dependency_is_installed_from_a_lock_with_hashes(dockerfile):
+    _, stages = dockerfile
+    installs = pip_installs(stages[0])
+    locked = [command for command in installs if "-r requirements/" in command]
+    assert {re.search(r"-r (requirements/\S+)", c).group(1) for c in locked} == {"requirements/runtime.txt",
+                                                                                  "requirements/build.txt"}
+    for command in locked:
+        assert "--require-hashes" in command and "--no-deps" in command, command
+    # The one install without hashes is qxo's own wheel, built here, and it brings nothing with it.
+    for command in set(installs) - set(locked):
+        assert re.search(r"--no-deps /wheels/\S*\.whl$", command), f"unlocked install: {command}"
+    wheel = " ".join(command for command in stages[0].all("RUN") if "pip wheel" in command)
+    assert "--no-build-isolation" in wheel, "build isolation would fetch setuptools without a hash"
+
+
+def test_the_locks_are_copied_before_the_sources(dockerfile):
+    _, stages = dockerfile
+    copies = [copy.split()[:-1] for copy in stages[0].all("COPY")]
+    first_source = next(i for i, sources in enumerate(copies) if "operator" in sources)
+    assert any("requirements/runtime.txt" in sources for sources in copies[:first_source])
+
+
+@pytest.mark.parametrize("module", ["qxo.sandbox", "qxo.demo", "trustme"])
+def test_the_image_leaves_out_the_sandboxes_the_demo_and_trustme(dockerfile, module):
+    _, stages = dockerfile
+    # The build fails when one is found in the virtualenv that becomes the image.
+    check = " ".join(command for command in stages[0].all("RUN") if "find_spec" in command)
+    assert f"'{module}'" in check and "sys.exit(" in check
+    if module.startswith("qxo."):
+        package = "operator/" + module.replace(".", "/")
+        assert dockerignored(package + "/__init__.py", dockerignore_patterns())
+    else:
+        assert not any(re.match(rf"{module}\b", line, re.I) for line in (ROOT / "requirements" / "runtime.txt")
+                       .read_text().splitlines())
+
+
 def dockerignored(path: str, patterns: list[str]) -> bool:
     """Docker's rule: the last matching pattern wins, `!` re-includes, a directory match covers its files."""
     excluded = False
@@ -158,13 +208,15 @@ def test_copied_sources_exist_and_reach_the_build_context(dockerfile):
         *paths, _destination = copy.split()
         sources += [path for path in paths if not path.startswith("--")]
     assert sources
+    left_out = ("operator/qxo/sandbox/", "operator/qxo/demo/")  # by design: not in the image
     for source in sources:
         assert (ROOT / source).exists(), f"COPY {source}: no such path"
         files = [p for p in (ROOT / source).rglob("*.py")] if (ROOT / source).is_dir() else [ROOT / source]
         for file in files:
             relative = file.relative_to(ROOT).as_posix()
             if "__pycache__" not in relative:
-                assert not dockerignored(relative, patterns), f"{relative} is excluded by .dockerignore"
+                excluded = dockerignored(relative, patterns)
+                assert excluded == relative.startswith(left_out), f"{relative}: excluded={excluded}"
 
 
 def test_the_readme_named_by_pyproject_reaches_the_build_context():

@@ -1,4 +1,4 @@
-"""The CEL functions Kubernetes offers to x-kubernetes-validations: standard, strings, lists, regex, URLs, optionals."""
+"""The CEL functions Kubernetes offers to x-kubernetes-validations: standard, string, list, regex, URL, IP, optional."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 from qxo.admission.causes import go_float
 from qxo.admission.cellib import CelError, CelOptional, cel_compare, cel_equal, check_int, type_name
 from qxo.admission.cellib import need as _need
+from qxo.admission.celnet import CIDR, IP, NET_FUNCTIONS, NET_METHODS
 from qxo.admission.celurl import URL_FUNCTIONS, URL_METHODS
 from qxo.admission.regex import compile_go_regex
 
@@ -232,6 +233,8 @@ def _to_string(value: Any) -> str:
         return value.isoformat().replace("+00:00", "Z")
     if isinstance(value, timedelta):
         return f"{value.total_seconds():g}s"
+    if isinstance(value, IP | CIDR):
+        return str(value)
     raise CelError(f"no such overload: string({type_name(value)})")
 
 
@@ -316,6 +319,7 @@ METHODS: dict[str, Callable[..., Any]] = {
     "min": _extreme(-1),
     "max": _extreme(1),
     **URL_METHODS,
+    **NET_METHODS,
     "hasValue": lambda opt: _need(opt, CelOptional, "hasValue").present,
     "value": _value,
     "orValue": _or_value,
@@ -327,6 +331,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "size": size,
     "matches": _matches,
     **URL_FUNCTIONS,
+    **NET_FUNCTIONS,
     "int": _to_int,
     "uint": _to_int,
     "double": _to_double,

@@ -89,7 +89,8 @@ class QualtricsBrandSpec(SpecBase):
     datacenter: Annotated[str, StringConstraints(max_length=8, pattern=DATACENTER)] | None = None
     """Datacenter id of the brand (e.g. iad1, fra1, ca1, sjc1, syd1, gov1): https://<datacenter>.qualtrics.com."""
     base_url: ServiceURL | None = Field(default=None, alias="baseURL")
-    """Base URL of the brand API instead of a datacenter: https (http only for 127.0.0.1, localhost, [::1])."""
+    """Base URL of the brand API instead of a datacenter: scheme://host[:port], nothing after it (the client adds
+    /API/v3); https (http only for 127.0.0.1, localhost, [::1])."""
     brand_id: Annotated[str, StringConstraints(min_length=1, max_length=63, pattern=BRAND_ID)]
     """The brand (organization) id, as shown in the brand's URL and account settings."""
     credentials: BrandCredentials

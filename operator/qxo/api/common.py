@@ -34,11 +34,33 @@ USERNAME = r"^[A-Za-z0-9._%+'-]+(@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*)?(#[A-Za-z0-9_
 DISPLAY_TEXT = r"^[^\s\x00-\x1f\x7f]([^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$"
 # Go-style durations limited to hours, minutes and seconds, e.g. 30s, 10m, 1h30m.
 DURATION = r"^([0-9]{1,4}h([0-9]{1,4}m)?([0-9]{1,5}s)?|[0-9]{1,4}m([0-9]{1,5}s)?|[0-9]{1,5}s)$"
-# https anywhere; plain http only to a loopback host, so sandboxes run without TLS.
-SERVICE_URL = (
-    r"^(https://([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*|\[[0-9a-f:]+\])"
-    r"|http://(127\.0\.0\.1|localhost|\[::1\]))(:[0-9]{1,5})?(/[-a-zA-Z0-9._~%/]*)?$"
-)
+# A TCP port: 1 to 65535, no leading zero.
+PORT = r"([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
+# A port number the pattern refuses (0, leading zeros, above 65535), for a CEL rule that says so in words.
+BAD_PORT = r"(0[0-9]*|[0-9]{6,}|6553[6-9]|655[4-9][0-9]|65[6-9][0-9]{2}|6[6-9][0-9]{3}|[7-9][0-9]{4})"
+_HOST = r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*|\[[0-9a-f:]+\])"
+# The clients build every request from scheme, host and port (`/API/v3/...`, `/services/oauth2/token`),
+# so a URL is exactly that: no path (a trailing slash is allowed), query, fragment or userinfo.
+# The brand's: https anywhere, plain http only to a loopback host, so sandboxes run without TLS.
+SERVICE_URL = rf"^(https://{_HOST}|http://(127\.0\.0\.1|localhost|\[::1\]))(:{PORT})?/?$"
+# Salesforce's: https only (its client cannot speak anything else).
+LOGIN_URL = rf"^https://{_HOST}(:{PORT})?/?$"
+
+
+def _url_words(https_only: bool, adds: str) -> list[dict[str, str]]:
+    """CEL rules saying in words which part of a URL the pattern refused."""
+    scheme = (
+        {"rule": "self.startsWith('https://')", "message": "must use https://"} if https_only else
+        {"rule": "self.startsWith('https://') || self.matches('^http://(127[.]0[.]0[.]1|localhost|.::1.)([:/]|$)')",
+         "message": "must use https:// (http:// only for loopback hosts: 127.0.0.1, localhost, [::1])"})
+    return [
+        scheme,
+        {"rule": "!self.matches('[?#@ ]')", "message": "must not contain a query, fragment, userinfo or spaces"},
+        {"rule": f"!self.matches('^[a-z]+://[^/]*:{BAD_PORT}(/.*)?$')", "message": "port must be from 1 to 65535"},
+        {"rule": "!isURL(self) || url(self).getEscapedPath() in ['', '/']",
+         "message": f"must be only scheme://host[:port], without a path: the client adds {adds} itself"},
+    ]
+
 
 DnsName = Annotated[str, StringConstraints(min_length=1, max_length=253, pattern=DNS_SUBDOMAIN)]
 SecretKey = Annotated[str, StringConstraints(min_length=1, max_length=253, pattern=SECRET_KEY)]
@@ -48,11 +70,12 @@ GroupName = Annotated[str, StringConstraints(min_length=1, max_length=128, patte
 ServiceURL = Annotated[
     str,
     StringConstraints(max_length=2048, pattern=SERVICE_URL),
-    Field(json_schema_extra={"x-kubernetes-validations": [
-        {"rule": "self.startsWith('https://') || self.matches('^http://(127[.]0[.]0[.]1|localhost|.::1.)([:/]|$)')",
-         "message": "must use https:// (http:// only for loopback hosts: 127.0.0.1, localhost, [::1])"},
-        {"rule": "!self.matches('[?#@ ]')", "message": "must not contain a query, fragment, userinfo or spaces"},
-    ]}),
+    Field(json_schema_extra={"x-kubernetes-validations": _url_words(False, "/API/v3")}),
+]
+LoginURL = Annotated[
+    str,
+    StringConstraints(max_length=2048, pattern=LOGIN_URL),
+    Field(json_schema_extra={"x-kubernetes-validations": _url_words(True, "/services/oauth2/token")}),
 ]
 
 

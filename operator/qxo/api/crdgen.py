@@ -53,7 +53,8 @@ def _structural(node: dict[str, Any], defs: dict[str, Any], where: str) -> dict[
         elif key == "items":
             out[key] = _structural(value, defs, f"{where}[]")
         elif key == "x-kubernetes-validations":
-            out[key] = [{k: rule[k] for k in ("rule", "message", "fieldPath") if k in rule} for rule in value]
+            out[key] = [{k: rule[k] for k in ("rule", "message", "messageExpression", "fieldPath") if k in rule}
+                        for rule in value]
         else:
             out[key] = copy.deepcopy(value)
     if "type" not in out:

@@ -1,18 +1,18 @@
 """Reading manifests for offline validation: YAML files and directories into documents, and the Problem record.
 
-A syntax error becomes a Problem naming the file and line, never an exception; a Secret's
-values are read (to know its keys) but never appear in any Problem.
+A file that cannot be read as manifests (a syntax error, or a bound of `qxo.api.manifest_yaml`
+broken: size, depth, aliases, tags) becomes a Problem naming the file and line, never an
+exception; a Secret's values are read (to know its keys) but never appear in any Problem.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
+from qxo.api.manifest_yaml import YamlRefusal, documents, read_manifest
 
 Severity = Literal["error", "warning"]
 SUFFIXES = (".yaml", ".yml")
@@ -29,6 +29,8 @@ class Problem:
     field: str
     message: str
     severity: Severity = "error"
+    line: int = 0
+    """First line of the document (or the line a YAML problem is at); 0 when no line applies."""
 
     def display(self) -> str:
         """`file: Kind/name: field.path: message`, warnings prefixed `warning:`."""
@@ -41,7 +43,7 @@ class Problem:
         text = ": ".join(parts)
         return f"warning: {text}" if self.severity == "warning" else text
 
-    def as_json(self) -> dict[str, str]:
+    def as_json(self) -> dict[str, str | int]:
         return asdict(self)
 
 
@@ -81,17 +83,26 @@ class Document:
 
     def problem(self, path: str, message: str, severity: Severity = "error") -> Problem:
         """A Problem about this document at `path`."""
-        return Problem(self.file, self.kind, self.name, self.namespace, path, message, severity)
+        return Problem(self.file, self.kind, self.name, self.namespace, path, message, severity, self.line)
 
 
 def manifest_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Problem]]:
-    """The YAML files named or found (recursively, sorted) under the given paths."""
+    """The YAML files named or found (recursively, sorted) under the given paths.
+
+    A symbolic link met while walking a directory is refused rather than followed: in a pull
+    request it could point at any file of the machine running the check.
+    """
     files: list[Path] = []
     problems: list[Problem] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file()))
+            for found in sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES):
+                if found.is_symlink():
+                    problems.append(Problem(str(found), "", "", "", "", "a symbolic link is not followed: "
+                                            "name the file it points to instead"))
+                elif found.is_file():
+                    files.append(found)
         elif path.is_file():
             files.append(path)
         else:
@@ -100,58 +111,21 @@ def manifest_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Proble
 
 
 def load_file(path: Path) -> tuple[list[Document], list[Problem]]:
-    """Every document of one file; a syntax error ends the file with a Problem naming the line."""
+    """Every document of one file; a file that cannot be read as manifests is one Problem naming the line."""
     label = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+        text = read_manifest(path)
+    except OSError as error:
         return [], [Problem(label, "", "", "", "", f"cannot read: {error.__class__.__name__}")]
-    documents: list[Document] = []
+    except YamlRefusal as refusal:
+        return [], [Problem(label, "", "", "", "", refusal.text, line=refusal.line)]
+    found: list[Document] = []
     try:
-        for line, body in _documents(text):
-            documents.extend(_expand(label, line, body))
-    except yaml.YAMLError as error:
-        return documents, [Problem(label, "", "", "", "", _yaml_message(error))]
-    return documents, []
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys, as kubectl does, instead of silently keeping the last one."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            if isinstance(key, list | dict):
-                continue
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    "while constructing a mapping", node.start_mark, f"duplicate key {key!r}", key_node.start_mark)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-def _documents(text: str) -> Iterator[tuple[int, Any]]:
-    loader = _StrictLoader(text)
-    try:
-        while loader.check_node():
-            node = loader.get_node()
-            if node is None:
-                continue
-            yield node.start_mark.line + 1, _plain(loader.construct_document(node))
-    finally:
-        loader.dispose()
-
-
-def _plain(value: Any) -> Any:
-    """JSON-shaped data: YAML timestamps and dates back to the strings Kubernetes would see."""
-    if isinstance(value, dict):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    if isinstance(value, datetime | date):
-        return value.isoformat().replace("+00:00", "Z")
-    return value
+        for line, body in documents(text):
+            found.extend(_expand(label, line, body))
+    except YamlRefusal as refusal:
+        return [], [Problem(label, "", "", "", "", refusal.text, line=refusal.line)]
+    return found, []
 
 
 def _expand(label: str, line: int, body: Any) -> list[Document]:
@@ -166,13 +140,6 @@ def _expand(label: str, line: int, body: Any) -> list[Document]:
     if body.get("kind") == "List" and isinstance(body.get("items"), list):
         return [doc for item in body["items"] for doc in _expand(label, line, item)]
     return [Document(label, line, body)]
-
-
-def _yaml_message(error: yaml.YAMLError) -> str:
-    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-    return f"YAML syntax error at {where}{problem}"
 
 
 def load_paths(paths: Iterable[str | Path]) -> tuple[list[Document], list[Problem]]:

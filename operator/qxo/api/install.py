@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, ClassVar
 
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
 from qxo.api.common import (
+    BAD_PORT,
+    PORT,
     ApiModel,
     GroupName,
     LocalObjectReference,
@@ -19,6 +21,7 @@ from qxo.api.common import (
     Username,
     cel,
 )
+from qxo.api.suffixes import wildcard_reach_problem
 
 EXTENSION_ID = r"^[a-z0-9][a-z0-9-]{1,62}$"
 # https only; lowercase ASCII (punycode for IDNs), so Unicode look-alike hosts cannot match;
@@ -26,12 +29,25 @@ EXTENSION_ID = r"^[a-z0-9][a-z0-9-]{1,62}$"
 # trailing slash, so one domain has one spelling and the list can be a set.
 DOMAIN = (
     r"^https://(\*\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+([a-z]{2,63}|xn--[a-z0-9-]{1,59})"
-    r"(:([1-9][0-9]{0,4}|\*))?$"
+    rf"(:({PORT}|\*))?$"
 )
+
+
+def no_wildcard_over_public_suffix(domain: str) -> str:
+    """The Public Suffix List rule (`qxo.api.suffixes`): CEL cannot consult the list, so the models hold it."""
+    problem = wildcard_reach_problem(domain)
+    if problem is not None:
+        raise ValueError(problem)
+    return domain
+
+
 # The pattern is the authority; the CEL rules say in words which part of a domain is wrong.
+# A wildcard over a public suffix passes admission (the list is not CEL's to read) and is
+# refused by `qxo validate` and the operator, which parse specs with these models.
 Domain = Annotated[
     str,
     StringConstraints(min_length=12, max_length=260, pattern=DOMAIN),
+    AfterValidator(no_wildcard_over_public_suffix),
     Field(json_schema_extra=cel(
         ("self.startsWith('https://')", "must start with https:// (other schemes are refused)"),
         ("!self.matches('[^ -~]')", "must be ASCII: write internationalized hosts in punycode (xn--); "
@@ -40,6 +56,7 @@ Domain = Annotated[
         ("!self.matches('^[a-z]+://[^/]*[/?#@]')", "must be only https://host[:port]: no path, query, fragment, "
                                                    "userinfo or trailing slash"),
         ("!self.matches('[A-Z]')", "must be lowercase"),
+        (f"!self.matches(':{BAD_PORT}$')", "port must be from 1 to 65535, or *"),
         ("self.matches('^[^*]*://([*][.])?[^*]*(:[*])?$')",
          "* is allowed only as the whole leftmost label (https://*.example.com) or the whole port (:*)"),
     )),

@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, ClassVar
 
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
 from qxo.api.common import (
     ApiModel,
     CABundleRef,
     DnsName,
     LocalObjectReference,
+    LoginURL,
     OAuthClientSecretRef,
     ObservedModel,
     Printer,
     Resource,
     SecretKey,
-    ServiceURL,
     SpecBase,
     StatusBase,
     Username,
@@ -35,6 +36,34 @@ QUALTRICS_IP_RANGES = ("162.247.216.0/22", "139.60.152.0/22")
 
 RefreshInterval = duration("1m")
 ApiName = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=API_NAME)]
+
+
+def network_address(value: str) -> str:
+    """The operator's copy of the CEL rules below: a CIDR names a network (no host bits) and not every address."""
+    network = ipaddress.ip_network(value, strict=False)
+    if str(network) != value:
+        raise ValueError(f"must be a network address: {value} has host bits set (use {network})")
+    if network.prefixlen == 0:
+        raise ValueError(f"{value} is every IPv4 address: name the ranges the profile allows")
+    return value
+
+
+# A network (not a host inside one) with a prefix: 10.0.0.1/24 means 10.0.0.0/24 and says so;
+# /0 would make "the profile allows Qualtrics' ranges" true of any profile.
+Ipv4Cidr = Annotated[
+    str,
+    StringConstraints(max_length=18, pattern=IPV4_CIDR),
+    AfterValidator(network_address),
+    Field(json_schema_extra={"x-kubernetes-validations": [
+        # A static message: the API server's cost estimator refuses a messageExpression that
+        # formats the masked CIDR (string() of a cidr has no bounded cost); the operator's model
+        # and `qxo validate` name the network to use.
+        {"rule": "!isCIDR(self) || cidr(self) == cidr(self).masked()",
+         "message": "must be a network address: the address has host bits set (10.0.0.1/24 means 10.0.0.0/24)"},
+        {"rule": "!isCIDR(self) || cidr(self).prefixLength() > 0",
+         "message": "/0 is every IPv4 address: name the ranges the profile allows"},
+    ]}),
+]
 
 
 class Environment(StrEnum):
@@ -144,13 +173,13 @@ class SalesforceLinkSpec(SpecBase):
     """Username of the Qualtrics user whose account holds the credentials (the project owner)."""
     environment: Environment
     """Production (https://login.salesforce.com) or Sandbox (https://test.salesforce.com)."""
-    login_url: ServiceURL | None = Field(default=None, alias="loginURL")
-    """My Domain login URL instead of the environment's (https; http only for loopback hosts)."""
+    login_url: LoginURL | None = Field(default=None, alias="loginURL")
+    """My Domain login URL instead of the environment's: https://host[:port], nothing after it."""
     oauth: SalesforceOAuth
     """OAuth client and refresh token Secrets; both are required."""
     requirements: Requirements = Field(default_factory=Requirements, json_schema_extra={"default": {}})
     """Profile permissions the preflight checks."""
-    additional_login_ip_ranges: list[Annotated[str, StringConstraints(max_length=18, pattern=IPV4_CIDR)]] = Field(
+    additional_login_ip_ranges: list[Ipv4Cidr] = Field(
         default_factory=list, max_length=20, alias="additionalLoginIPRanges",
         json_schema_extra={"x-kubernetes-list-type": "set"})
     """Regional Qualtrics IPv4 ranges (CIDR) the profile's login IP ranges must include besides

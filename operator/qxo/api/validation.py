@@ -1,7 +1,8 @@
 """Offline validation of qxo manifests: the API server's checks (metadata, schema, CEL), then qxo's semantics.
 
 `validate_paths(paths)` is what `qxo validate` runs; `admit_object(document)` is the schema
-layer (metadata, schema, CEL) for one object, usable by the operator to refuse an invalid spec before any brand write.
+layer (metadata, schema, CEL, then the models' own checks, such as the Public Suffix List rule
+CEL cannot express) for one object, usable by the operator to refuse an invalid spec before any brand write.
 The CRDs used are built from the models in-process, so they are the ones shipped in crds/.
 """
 
@@ -95,9 +96,10 @@ def admit_object(document: Document) -> tuple[list[Problem], Resource | None]:
     try:
         return [], KINDS[document.kind].model_validate(result.object)
     except ValidationError as error:
-        # Admission and the models are generated from one source, so this means a bug in qxo;
-        # still a problem at a field, never a crash.
-        return [document.problem(_pydantic_path(e["loc"]), e["msg"]) for e in error.errors()], None
+        # What admission cannot check and the models do (a wildcard over a public suffix), or a bug
+        # in qxo: either way a problem at a field, never a crash.
+        return [document.problem(_pydantic_path(e["loc"]), e["msg"].removeprefix("Value error, "))
+                for e in error.errors()], None
 
 
 def validate_object(body: dict[str, Any]) -> tuple[list[Problem], Resource | None]:

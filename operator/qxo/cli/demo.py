@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from qxo.cli._extra import installed, stand_in
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -13,6 +15,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "and show qxo converging them, correcting drift, rotating credentials and uninstalling. "
         "Everything runs locally and stops at the end; the sandboxes are for trying qxo only.",
     )
+    if not installed("qxo.demo"):
+        stand_in(parser, "qxo.demo")
+        return
     parser.add_argument("--json", action="store_true",
                         help="print one JSON document with the results on stdout (progress stays on stderr)")
     parser.add_argument("--keep", action="store_true",

@@ -13,6 +13,8 @@ from typing import Any
 
 import pydantic
 
+from qxo import API_GROUP, API_VERSION
+from qxo.api.validation import validate_object
 from qxo.kube.secrets import SecretSource, WatchedSecrets
 from qxo.qualtrics import errors
 from qxo.reconcile import kinds
@@ -46,6 +48,21 @@ def _ready(body: Mapping[str, Any] | None) -> bool:
         if condition.get("type") == "Ready":
             return condition.get("status") == "True"
     return False
+
+
+def spec_problem(kind: str, body: Mapping[str, Any] | None, invalid: pydantic.ValidationError) -> str:
+    """An invalid spec's first problem, worded as admission and `qxo validate` word it (admission
+    normally refuses such a spec first; the operator sees one only if admission was bypassed)."""
+    if body is not None:
+        document = {**body, "apiVersion": f"{API_GROUP}/{API_VERSION}", "kind": kind}
+        problems = [p for p in validate_object(document)[0] if p.severity == "error"]
+        # A field's CEL rule says in words what its failed pattern means: prefer it to the regex.
+        problems.sort(key=lambda p: " should match '" in p.message)
+        if problems:
+            return f"{problems[0].field}: {problems[0].message}"
+    first = invalid.errors()[0]
+    where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in first.get("loc", ()))
+    return f"spec{where}: {first.get('msg')}"
 
 
 class Runtime:
@@ -237,7 +254,7 @@ class Runtime:
         key = ObjectKey.of(kind, body)
         self.index.remember(key, body)
         self._reconciled[key] = self._fingerprint(body)
-        outcome = await self._guarded(kind, lambda: kinds.converge(self, kind, key, body), waiter=key)
+        outcome = await self._guarded(kind, lambda: kinds.converge(self, kind, key, body), waiter=key, body=body)
         if not outcome.deferred:
             self.record_verdict(key, outcome)
         return outcome
@@ -256,7 +273,7 @@ class Runtime:
 
     async def finalize(self, kind: str, body: Mapping[str, Any]) -> Outcome:
         key = ObjectKey.of(kind, body)
-        return await self._guarded(kind, lambda: kinds.finalize(self, kind, key, body))
+        return await self._guarded(kind, lambda: kinds.finalize(self, kind, key, body), body=body)
 
     def _defers(self, waiter: ObjectKey, waiting: Waiting) -> bool:
         """Wait silently for a dependency that has not reported a problem (or not appeared yet).
@@ -282,7 +299,7 @@ class Runtime:
         return since + (MISSING_GRACE_SECONDS if missing else DEFER_GRACE_SECONDS)
 
     async def _guarded(self, kind: str, step: Callable[[], Awaitable[Outcome]],
-                       waiter: ObjectKey | None = None) -> Outcome:
+                       waiter: ObjectKey | None = None, body: Mapping[str, Any] | None = None) -> Outcome:
         """Every failure becomes a decision: wait, retry with backoff, or refuse with a condition."""
         try:
             return await step()
@@ -298,9 +315,7 @@ class Runtime:
         except errors.TLSVerificationFailed as untrusted:
             return Outcome.refused("TLSVerificationFailed", untrusted.message)
         except pydantic.ValidationError as invalid:
-            first = invalid.errors()[0]
-            where = ".".join(str(part) for part in first.get("loc", ()))
-            return Outcome.refused("InvalidSpec", f"{where}: {first.get('msg')}")
+            return Outcome.refused("InvalidSpec", spec_problem(kind, body, invalid))
         except (errors.RateLimited, errors.Unavailable) as busy:
             return Outcome.retrying("BrandUnavailable", f"the brand is unavailable: {busy}", busy.retry_after)
         except errors.AuthenticationFailed as denied:

@@ -1,0 +1,16 @@
+"""The operator refuses what admission cannot judge (a wildcard over a public suffix) before any brand write."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_wildcard_over_a_public_suffix_is_refused_with_no_write(world, examples):
+    webservice = next(d for d in examples if d["kind"] == "ExtensionInstall" and d["metadata"]["name"] == "webservice")
+    webservice["spec"]["domains"] = ["https://api.acme.example", "https://*.co.uk"]
+    world.apply([d for d in examples if d["kind"] in ("Namespace", "Secret", "QualtricsBrand")] + [webservice])
+    condition = world.wait_condition("ExtensionInstall", "webservice", status="False", reason="InvalidSpec")
+    assert "domains" in condition["message"] and "co.uk is a public suffix" in condition["message"]
+    assert world.writes() == []
