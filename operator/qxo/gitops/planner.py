@@ -155,7 +155,9 @@ class Planner:
         account = self.found_accounts.get((target.namespace, target.name)) or self._new_account(target)
         try:
             desired = await grants.desired_access(self.session, decl.spec)
-            actions = grants.plan(desired, account, self.session.identity)
+            member_of = frozenset() if account.id == NEW_ACCOUNT else \
+                await grants.operator_groups(self.session, account, desired)
+            actions = grants.plan(desired, account, self.session.identity, member_of)
         except Refused as refused:
             return _refusal(plan, refused)
         plan.changes = [c for a in actions for c in access_changes(a, self.names)]
