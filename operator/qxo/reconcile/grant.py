@@ -77,9 +77,12 @@ def keep_own_access(desired: Access, account: Account, identity: Identity,
 def plan(desired: Access, account: Account, identity: Identity,
          member_of: frozenset[str] = frozenset()) -> tuple[PutAccess, ...]:
     """The access write that makes `account` match `desired`, keeping the operator's own way to manage it."""
+    have = entries(account.access)
+    if have == entries(desired):
+        return ()
     check_may_change(account, identity, member_of)
     wanted_access, kept = keep_own_access(desired, account, identity, member_of)
-    have, want = entries(account.access), entries(wanted_access)
+    want = entries(wanted_access)
     if have == want:
         return ()
     return (PutAccess(account.id, wanted_access, tuple(sorted(want - have)), tuple(sorted(have - want)), kept),)
@@ -110,8 +113,11 @@ async def operator_groups(session: BrandSession, account: Account, desired: Acce
     identity = session.identity
     if identity.user_id == account.creator_id:
         return frozenset()
-    candidates = _owner_groups(account.access) | _owner_groups(desired)
-    return frozenset(g for g in sorted(candidates) if identity.user_id in await session.group_members(g))
+    member_of = set()
+    for group_id in sorted(_owner_groups(account.access) | _owner_groups(desired)):
+        if identity.user_id in await session.group_members(group_id):
+            member_of.add(group_id)
+    return frozenset(member_of)
 
 
 async def apply(session: Any, action: PutAccess) -> None:
