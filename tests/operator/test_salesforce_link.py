@@ -158,9 +158,11 @@ def test_an_environment_that_contradicts_the_org_and_a_renamed_connected_app(wor
     assert "Environment Failed" in condition["message"] and "Organization.IsSandbox = true" in condition["message"]
     # The connected app's name comes from the spec: renamed in the org, checked under its new name.
     apps = salesforce.org["connectedApps"]
-    salesforce.patch_org({"connectedApps": {"Qualtrics Surveys": None, "Qualtrics Surveys EU": apps["Qualtrics Surveys"]}})
+    salesforce.patch_org({"connectedApps": {"Qualtrics Surveys": None,
+                                            "Qualtrics Surveys EU": apps["Qualtrics Surveys"]}})
     world.patch("SalesforceLink", "ben-okafor-sandbox",
                 {"spec": {"environment": "Sandbox", "connectedApp": "Qualtrics Surveys EU"}})
     world.wait_condition("SalesforceLink", "ben-okafor-sandbox", timeout=90)
     checks = {c["name"]: c for c in world.get("SalesforceLink", "ben-okafor-sandbox")["status"]["checks"]}
-    assert checks["PermittedUsers"]["result"] == "Passed" and "Qualtrics Surveys EU" in checks["PermittedUsers"]["message"]
+    assert checks["PermittedUsers"]["result"] == "Passed"
+    assert "Qualtrics Surveys EU" in checks["PermittedUsers"]["message"]

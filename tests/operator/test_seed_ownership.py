@@ -88,7 +88,8 @@ def test_credentials_changed_in_the_ui_are_sent_again_counted_as_drift_and_never
                 if name == "qxo_drift_corrected_total" and dict(labels).get("kind") == "ExtensionAccount")
     assert drift >= 1
     # Nothing the UI typed nor what the Secret holds shows anywhere.
-    secret_values = ("typed-in-the-ui-2718", find(examples, "Secret", "ticketing-credentials")["stringData"]["password"])
+    declared = find(examples, "Secret", "ticketing-credentials")["stringData"]["password"]
+    secret_values = ("typed-in-the-ui-2718", declared)
     texts = (str(world.audit()), world.log_text(), str([e.message for e in world.events()]),
              str(world.get("ExtensionAccount", "ticketing")))
     assert [(v, i) for v in secret_values for i, text in enumerate(texts) if v in text] == []

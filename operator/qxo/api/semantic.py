@@ -22,6 +22,7 @@ from qxo.api.grant import AccountGrant
 from qxo.api.install import ExtensionInstall, ExtensionInstallSpec
 from qxo.api.salesforce import SalesforceLink
 
+
 @dataclass(frozen=True)
 class Parsed:
     """A qxo document that passed the schema layer, with its typed model."""

@@ -207,7 +207,8 @@ def judge_preflight(checks: list[Check], require_verified: bool) -> tuple[Outcom
               f"{unverified}"
     condition = Condition("PreflightPassed", "Unknown", "ChecksUnverified", message)
     if require_verified:
-        refused = f"spec.preflight.requireVerified: {message}; grant the permission named, or set requireVerified: false"
+        refused = f"spec.preflight.requireVerified: {message}; grant the permission named, or set " \
+                  "requireVerified: false"
         return Outcome.refused("PreflightUnverified", refused), condition
     return None, condition
 

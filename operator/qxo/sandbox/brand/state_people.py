@@ -11,6 +11,7 @@ from qxo.sandbox.brand.rules import ApiError, check_connection, invalid, require
 from qxo.sandbox.brand.seed import DATACENTER_ID, new_id
 from qxo.sandbox.brand.store import dumps
 
+
 def caller_for_token(conn: sqlite3.Connection, api_token: str | None, bearer: str | None) -> Caller | None:
     if api_token:
         row = conn.execute("SELECT id, username, is_admin FROM users WHERE token = ?", (api_token,)).fetchone()

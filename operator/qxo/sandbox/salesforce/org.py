@@ -102,7 +102,12 @@ def default_org() -> dict:
         },
         "sobjects": seed_sobjects(),
         "recordTypes": {
-            "Case.Support_Case": {"id": "0125g000000SupAAAS", "name": "Support Case", "active": True, "available": True},
+            "Case.Support_Case": {
+                "id": "0125g000000SupAAAS",
+                "name": "Support Case",
+                "active": True,
+                "available": True,
+            },
             "Case.Internal_Case": {
                 "id": "0125g000000IntAAAS",
                 "name": "Internal Case",

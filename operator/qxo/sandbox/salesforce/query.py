@@ -88,7 +88,8 @@ def _comparable(left: Any, right: Any) -> tuple[Any, Any]:
 def _like(value: Any, pattern: str) -> bool:
     if not isinstance(value, str):
         return False
-    regex = "".join(re.escape(token[1]) if token.startswith("\\") else {"%": ".*", "_": "."}.get(token, re.escape(token))
+    wildcards = {"%": ".*", "_": "."}
+    regex = "".join(re.escape(token[1]) if token.startswith("\\") else wildcards.get(token, re.escape(token))
                     for token in re.findall(r"\\[%_]|.", pattern, re.S))
     return re.fullmatch(regex, value, re.S | re.I) is not None
 

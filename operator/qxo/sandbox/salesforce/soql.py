@@ -48,7 +48,8 @@ NO_RELATIONSHIP = ("Didn't understand relationship '{0}' in field path. If you a
                     "relationship, be sure to append the '__r' after the custom relationship name. Please reference "
                     "your WSDL or the describe call for the appropriate names.")
 NO_TYPE = ("sObject type '{0}' is not supported. If you are attempting to use a custom object, be sure to append "
-            "the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.")
+           "the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate "
+           "names.")
 
 
 @dataclass(frozen=True)
