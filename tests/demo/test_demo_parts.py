@@ -106,7 +106,7 @@ def test_only_kubernetes_objects_are_applied(tmp_path):
 def test_the_credentials_to_keep_out_of_the_output(tmp_path):
     values = endpoints(tmp_path).secret_values()
     assert set(values) == {"brand-admin-token-1", "ops-token-2", "brand-oauth-secret", "sf-client-secret",
-                           "sf-refresh"}
+                           "sf-refresh", "sf-refresh-prod"}
 
 
 def resource(kind: str, name: str, spec: dict, status: dict | None = None) -> Resource:

@@ -156,3 +156,25 @@ def test_like_order_by_offset_and_count(running):
 def test_patches_that_break_salesforces_permission_rules_are_refused_naming_the_field(running, patch, field):
     with pytest.raises(ValueError, match=field.replace(".", r"\.")):
         running.patch_org({"permissionSets": patch})
+
+
+def test_a_field_without_read_has_no_row_and_is_hidden_from_the_describe():
+    with SalesforceSandbox.run_in_thread() as sandbox:
+        sandbox.patch_org({"permissionSets": {"Qualtrics_Integration": {"fieldPermissions": {
+            "Case.Subject": {"Read": False, "Edit": False}}}}})
+        sf = login(sandbox)
+        assert records(sf, "SELECT Field FROM FieldPermissions WHERE Field = 'Case.Subject'") == []
+        assert "Subject" not in {f["name"] for f in sf.Case.describe()["fields"]}
+
+
+def test_each_org_is_patched_through_its_own_control_route(running):
+    session = build_session(running.ca_path, 10)
+    orgs = session.get(f"{running.login_url}/_sandbox/orgs", timeout=10).json()
+    assert {(o["organizationId"], o["isSandbox"], o["primary"]) for o in orgs} == {
+        (running.org["organizationId"], True, True), (running.production_org_id, False, False)}
+    patched = session.patch(f"{running.login_url}/_sandbox/orgs/{running.production_org_id}",
+                            json={"limits": {"DailyApiRequests": 100}}, timeout=10)
+    assert patched.status_code == 200 and patched.json()["limits"] == {"DailyApiRequests": 100}
+    refused = session.patch(f"{running.login_url}/_sandbox/orgs/{running.production_org_id}",
+                            json={"isSandbox": "yes"}, timeout=10)
+    assert refused.status_code == 422 and "isSandbox" in refused.json()["message"]
