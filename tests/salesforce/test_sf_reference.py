@@ -178,3 +178,10 @@ def test_each_org_is_patched_through_its_own_control_route(running):
     refused = session.patch(f"{running.login_url}/_sandbox/orgs/{running.production_org_id}",
                             json={"isSandbox": "yes"}, timeout=10)
     assert refused.status_code == 422 and "isSandbox" in refused.json()["message"]
+
+
+def test_global_describe_lists_the_objects_the_user_can_read(running):
+    sf = login(running)
+    names = {s["name"] for s in sf.describe()["sobjects"]}
+    assert {"Account", "Contact", "Case"} <= names and "Opportunity" not in names  # no Read on Opportunity
+    assert sf.Contact.metadata()["objectDescribe"]["createable"] is True

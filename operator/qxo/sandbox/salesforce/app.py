@@ -98,6 +98,8 @@ def build_app(state: OrgState) -> web.Application:
     app.router.add_get("/services/oauth2/userinfo", userinfo)
     for suffix in ("", "/"):
         app.router.add_get("/services/data/v{version}/query" + suffix, rest.query)
+        app.router.add_get("/services/data/v{version}/sobjects" + suffix, rest.describe_global)
+        app.router.add_get("/services/data/v{version}/sobjects/{name}" + suffix, rest.sobject_basic_info)
         app.router.add_get("/services/data/v{version}/sobjects/{name}/describe" + suffix, rest.describe)
         app.router.add_get("/services/data/v{version}/limits" + suffix, rest.limits)
     app.router.add_post("/services/Soap/m/{version}", rest.metadata)

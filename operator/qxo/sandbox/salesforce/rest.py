@@ -126,6 +126,37 @@ async def describe(request: web.Request) -> web.Response:
     return web.json_response(describe_for_user(org, sobject))
 
 
+def _summary(org: dict, sobject: str) -> dict:
+    """An object as the global describe and the basic information resource list it."""
+    described = describe_for_user(org, sobject)
+    keys = ("name", "label", "labelPlural", "keyPrefix", "custom", "customSetting", "queryable", "retrieveable",
+            "searchable", "layoutable", "createable", "updateable", "deletable", "undeletable", "mergeable",
+            "replicateable", "triggerable", "feedEnabled", "deprecatedAndHidden")
+    return {**{k: described[k] for k in keys}, "urls": described["urls"]}
+
+
+async def describe_global(request: web.Request) -> web.Response:
+    """GET /sobjects: the objects the user can read (Describe Global)."""
+    org = _caller(request)
+    if isinstance(org, web.Response):
+        return org
+    readable = [s for s in org["sobjects"] if orgmodel.can_read_object(org, s)]
+    return web.json_response({"encoding": "UTF-8", "maxBatchSize": 200,
+                              "sobjects": [_summary(org, s) for s in readable]})
+
+
+async def sobject_basic_info(request: web.Request) -> web.Response:
+    """GET /sobjects/{name}: the object's summary and its recently viewed records (none in the sandbox)."""
+    org = _caller(request)
+    if isinstance(org, web.Response):
+        return org
+    name = request.match_info["name"]
+    sobject = next((s for s in org["sobjects"] if s.lower() == name.lower()), None)
+    if sobject is None or not orgmodel.can_read_object(org, sobject):
+        return sf_error(404, "NOT_FOUND", "The requested resource does not exist")
+    return web.json_response({"objectDescribe": _summary(org, sobject), "recentItems": []})
+
+
 async def limits(request: web.Request) -> web.Response:
     org = _caller(request)
     if isinstance(org, web.Response):
