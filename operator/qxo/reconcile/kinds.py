@@ -401,7 +401,7 @@ async def converge_link(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) ->
         if conflict.error_code == "SALESFORCE_CONNECTION_LIMIT":
             # No Qualtrics page states a limit; a brand that has one says so, and waiting will not change it.
             raise Refused("SalesforceConnectionLimit", f"spec.owner: the brand refuses another Salesforce connection "
-                                                       f"for {spec.owner}: {conflict}") from None
+                                                       f"for {spec.owner}: {conflict.message}") from None
         raise
     if outcome.state is State.READY:
         rt.link_credentials[key] = applied

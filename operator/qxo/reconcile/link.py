@@ -201,7 +201,7 @@ def judge_preflight(checks: list[Check], require_verified: bool) -> tuple[Outcom
         return None, Condition("PreflightPassed", "True", "AllChecksPassed", f"{len(checks)} checks passed")
     by_permission: dict[str, list[str]] = {}
     for check in unknown:
-        by_permission.setdefault(check.needs or "a look in Setup (see status.checks)", []).append(check.name)
+        by_permission.setdefault(check.needs or "a check in Setup, see status.checks", []).append(check.name)
     unverified = "; ".join(f"{', '.join(names)} (verifiable with {needs})" for needs, names in by_permission.items())
     message = f"{len(checks) - len(unknown)} checks passed, {len(unknown)} unverifiable by the integration user: " \
               f"{unverified}"
