@@ -141,3 +141,9 @@ def test_removal_keeps_the_operators_own_access_on_accounts_it_did_not_create():
     assert action.access == Access.of(users=[("UR_op", "Owner")]) and action.removed == ("allUsers=User",)
     assert grants.plan_removal(acct(creator_id=OTHER, owners=(OTHER, "UR_op"),
                                     access=Access.of(users=[("UR_op", "Owner")])), OPERATOR) == ()
+
+
+def test_an_observation_older_than_qxos_own_send_is_not_drift():
+    earlier = NOW.replace(year=NOW.year - 1)
+    assert accounts.changed_outside(acct(credentials_updated_at=earlier), STAMPED) is None
+    assert accounts.changed_outside(acct(credentials_updated_at=LATER), STAMPED) == LATER

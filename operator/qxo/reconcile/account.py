@@ -98,10 +98,12 @@ SENDS_CREDENTIALS = (CreateAccount, RotateCredentials, RestoreCredentials)
 
 
 def changed_outside(account: Account | None, applied: SecretVersion | None) -> datetime | None:
-    """When the brand's credentials changed after qxo last sent them (someone edited them in the UI), or None."""
+    """When the brand's credentials changed after qxo last sent them (someone edited them in the UI), or None.
+
+    Only a later stamp counts: an observation read before qxo's own write shows an earlier one."""
     if account is None or applied is None or applied.brand_stamp is None:
         return None
-    return account.credentials_updated_at if account.credentials_updated_at != applied.brand_stamp else None
+    return account.credentials_updated_at if account.credentials_updated_at > applied.brand_stamp else None
 
 
 def create_request_id(uid: str, previous_id: str | None) -> str:
