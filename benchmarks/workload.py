@@ -127,7 +127,8 @@ def salesforce_shared(client_id: str, client_secret: str, ca_pem: str) -> list[d
 def salesforce_link(owner: str, login_url: str, refresh_token: str) -> list[dict[str, Any]]:
     """The owner's refresh-token Secret and a link whose requirements the sandbox org's seed meets."""
     name = link_name(owner)
-    spec = {"brandRef": {"name": "acme"}, "owner": owner, "environment": "Production", "loginURL": login_url,
+    # The Salesforce sandbox's primary org is a Sandbox org (Organization.IsSandbox): the environment must say so.
+    spec = {"brandRef": {"name": "acme"}, "owner": owner, "environment": "Sandbox", "loginURL": login_url,
             "oauth": {"clientSecretRef": {"name": SALESFORCE_CLIENT},
                       "refreshTokenSecretRef": {"name": f"{name}-refresh-token"}},
             "requirements": {"objects": [{"name": "Contact", "access": ["ViewAll", "ModifyAll", "Create"]}],

@@ -47,7 +47,8 @@ def test_every_client_route_is_in_the_document_with_its_modelled_mark():
 
 def test_every_modelled_route_is_marked_and_only_real_v3_routes_are_not():
     doc = load_openapi()
-    real = {"/API/v3/whoami", "/API/v3/users", "/API/v3/users/{userId}", "/API/v3/groups", "/oauth2/token"}
+    real = {"/API/v3/whoami", "/API/v3/users", "/API/v3/users/{userId}", "/API/v3/groups",
+            "/API/v3/groups/{groupId}/members", "/API/v3/groups/{groupId}/members/{userId}", "/oauth2/token"}
     for method, path in _doc_operations(doc):
         assert doc["paths"][path][method.lower()]["x-qxo-modelled"] is (path not in real), (method, path)
 
@@ -66,6 +67,12 @@ async def test_scripted_responses_match_the_document(sandbox, brand, ids, contra
         ("GET", "/API/v3/whoami", None), ("GET", "/API/v3/users?pageSize=2", None),
         ("GET", f"/API/v3/users/{ids[ANA]}", None), ("GET", "/API/v3/users/UR_nope", None),
         ("GET", "/API/v3/groups", None), ("GET", "/API/v3/users?pageSize=0", None),
+        ("GET", f"/API/v3/groups/{ids['Support Leads']}/members?pageSize=1", None),
+        ("GET", "/API/v3/groups/GR_nope/members", None),
+        ("POST", f"/API/v3/groups/{ids['Marketing']}/members", {"userId": ids[ANA]}),
+        ("POST", f"/API/v3/groups/{ids['Marketing']}/members", {"userId": "UR_nope"}),
+        ("DELETE", f"/API/v3/groups/{ids['Marketing']}/members/{ids[ANA]}", None),
+        ("DELETE", f"/API/v3/groups/{ids['Marketing']}/members/{ids[ANA]}", None),
         ("GET", "/API/v3/brands/acme/extensions?include=domains,enablement&pageSize=5", None),
         ("GET", "/API/v3/brands/acme/extensions?include=bogus", None),
         ("PUT", "/API/v3/brands/acme/extensions/brandwatch/installation", {}),
@@ -148,8 +155,10 @@ def live(tmp_path_factory):
         _, made = _request(sb.base_url, token, "POST", "/API/v3/brands/acme/extensions/webservice/accounts",
                            {"name": "fuzz", "credentials": {"k": "v"}}, {})
         _, me = _request(sb.base_url, token, "GET", "/API/v3/whoami", None, {})
+        _, groups = _request(sb.base_url, token, "GET", "/API/v3/groups", None, {})
         yield sb, {"brandId": "acme", "extensionId": "webservice", "accountId": made["result"]["id"],
-                   "userId": me["result"]["userId"], "connectionId": "SC_000000000000000"}
+                   "userId": me["result"]["userId"], "connectionId": "SC_000000000000000",
+                   "groupId": groups["result"]["elements"][0]["id"]}
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,

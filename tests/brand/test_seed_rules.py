@@ -145,6 +145,29 @@ async def test_owner_access_through_a_group_counts(brand, ops, ids):
     assert (await brand.access(account.id)).all_users
 
 
+async def test_owner_access_is_for_brand_administrators(brand, ids):
+    # The seed: "You can also give other Brand Administrators ownership access over an account".
+    await brand.install("slack")
+    account = await brand.create_account("slack", "bot", {"token": "x"})
+    with pytest.raises(errors.Invalid) as refused:
+        await brand.put_access(account.id, Access.of(users=[(ids[OPS], "Owner"), (ids[ANA], "Owner")]))
+    assert (refused.value.error_code, refused.value.field) == ("OWNER_NOT_BRAND_ADMIN", "users[1].access")
+    assert (await brand.access(account.id)).users == ()
+    await brand.put_access(account.id, Access.of(users=[(ids[OPS], "Owner"), (ids[ANA], "User")]))
+
+
+async def test_group_members_are_listed_added_and_removed_as_v3_does(brand, sandbox, ids):
+    assert set(await brand.group_members(ids["Support Leads"])) == {ids[CHEN], ids[OPS]}
+    status, _, _ = await raw(sandbox, "POST", f"/API/v3/groups/{ids['Support Leads']}/members",
+                             json={"userId": ids[ADMIN]})
+    assert status == 200 and ids[ADMIN] in await brand.group_members(ids["Support Leads"])
+    status, _, _ = await raw(sandbox, "DELETE", f"/API/v3/groups/{ids['Support Leads']}/members/{ids[ADMIN]}")
+    assert status == 200 and ids[ADMIN] not in await brand.group_members(ids["Support Leads"])
+    with pytest.raises(errors.NotFound):
+        await brand.group_members("GR_000000000000000")
+    assert await brand.brand_administrators([ids[ADMIN], ids[OPS], ids[ANA]]) == {ids[ADMIN], ids[OPS]}
+
+
 async def test_account_names_are_unique_per_extension(brand):
     await brand.install("slack")
     await brand.install("jira")
@@ -169,7 +192,13 @@ async def test_credentials_are_write_only(brand, sandbox):
         assert status == 200 and "very-secret-value" not in text and '"credentials":' not in text
 
 
-async def test_at_most_five_salesforce_connections_per_user(brand, ids):
+async def test_no_limit_on_salesforce_connections_per_user_unless_the_knob_sets_one(brand, ids, sandbox):
+    # No Qualtrics page states a per-user limit: by default a sixth connection is fine.
+    for i in range(6):
+        await brand.create_salesforce_connection(ids[BEN], name=f"org {i}", environment="Sandbox",
+                                                 instance_url=f"https://b{i}.my.salesforce.com",
+                                                 org_id=f"00D00000000001{i}")
+    sandbox.max_salesforce_connections = 5
     for i in range(5):
         await brand.create_salesforce_connection(ids[CHEN], name=f"org {i}", environment="Sandbox",
                                                  instance_url=f"https://o{i}.my.salesforce.com",

@@ -26,7 +26,8 @@ def test_converge_times_out_naming_every_resource_that_is_not_ready(tmp_path: Pa
     with KubeSandbox.run_in_thread(kubeconfig_path=tmp_path / "kubeconfig") as kube, \
             BrandSandbox.run_in_thread(str(tmp_path / "brand.db")) as brand:
         endpoints = Endpoints(Path(kube.kubeconfig_path), brand.credentials(), {
-            "login_url": "https://127.0.0.1:1", "client_id": "c", "client_secret": "s", "refresh_token": "r"},
+            "login_url": "https://127.0.0.1:1", "client_id": "c", "client_secret": "s", "refresh_token": "r",
+            "production": {"organization_id": "00D000000000000AAA", "refresh_token": "p"}},
             "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n")
         cluster = Cluster(endpoints.kubeconfig)
         root = manifests.repository_root()

@@ -24,7 +24,8 @@ def endpoints(tmp_path: Path) -> Endpoints:
                "tokens": {"admin@acme.example": "brand-admin-token-1", "ops@acme.example": "ops-token-2"},
                "oauth_clients": {"admin@acme.example": {"client_id": "cid", "client_secret": "brand-oauth-secret"}}},
         salesforce={"login_url": "https://127.0.0.1:4443", "instance_url": "https://127.0.0.1:4443",
-                    "client_id": "sf-client-id", "client_secret": "sf-client-secret", "refresh_token": "sf-refresh"},
+                    "client_id": "sf-client-id", "client_secret": "sf-client-secret", "refresh_token": "sf-refresh",
+                    "production": {"organization_id": "00D5g000004AcmPEAC", "refresh_token": "sf-refresh-prod"}},
         salesforce_ca="-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
 
 
@@ -79,7 +80,9 @@ def test_examples_are_pointed_at_the_sandboxes(tmp_path):
         assert documents.index(ca) < documents.index(link)
         client = secrets[link["spec"]["oauth"]["clientSecretRef"]["name"]]
         assert client == {"client_id": "sf-client-id", "client_secret": "sf-client-secret"}
-        assert secrets[link["spec"]["oauth"]["refreshTokenSecretRef"]["name"]] == {"refresh_token": "sf-refresh"}
+        # Each link logs in to the sandbox org of its environment: the Production twin, or the Sandbox org.
+        token = "sf-refresh-prod" if link["spec"]["environment"] == "Production" else "sf-refresh"
+        assert secrets[link["spec"]["oauth"]["refreshTokenSecretRef"]["name"]] == {"refresh_token": token}
     # Secrets the sandboxes do not issue (the accounts' credentials) keep the examples' values.
     assert secrets["ticketing-credentials"]["username"] == "svc-qualtrics"
 
@@ -103,7 +106,7 @@ def test_only_kubernetes_objects_are_applied(tmp_path):
 def test_the_credentials_to_keep_out_of_the_output(tmp_path):
     values = endpoints(tmp_path).secret_values()
     assert set(values) == {"brand-admin-token-1", "ops-token-2", "brand-oauth-secret", "sf-client-secret",
-                           "sf-refresh"}
+                           "sf-refresh", "sf-refresh-prod"}
 
 
 def resource(kind: str, name: str, spec: dict, status: dict | None = None) -> Resource:

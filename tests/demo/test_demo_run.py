@@ -63,7 +63,8 @@ def test_kept_demo_can_be_explored_with_kubectl(kept_demo):
 def test_no_sandbox_credential_appears_in_the_output(kept_demo):
     brand = json.loads((kept_demo.workdir / "brand.json").read_text())
     salesforce = json.loads((kept_demo.workdir / "sf.json").read_text())
-    credentials = [*brand["tokens"].values(), salesforce["client_secret"], salesforce["refresh_token"]]
+    credentials = [*brand["tokens"].values(), salesforce["client_secret"], salesforce["refresh_token"],
+                   salesforce["production"]["refresh_token"]]
     credentials += [c["client_secret"] for c in brand.get("oauth_clients", {}).values() if "client_secret" in c]
     assert len(credentials) >= 4
     output = kept_demo.stdout + kept_demo.stderr

@@ -121,7 +121,7 @@ async def apply_examples(client: BrandClient) -> dict[str, str]:
     await client.put_access(ticketing.id, Access.of(
         users=[(users["ana.lima@acme.example"], "User"), (users["ben.okafor@acme.example"], "User"),
                (users["ops@acme.example"], "Owner")], groups=[(groups["Support Leads"], "User")]))
-    await client.put_access(social.id, Access.of(all_users=True, users=[(users["dana.berg@acme.example"], "Owner")]))
+    await client.put_access(social.id, Access.of(all_users=True, users=[(users["ops@acme.example"], "Owner")]))
     return {"ticketing": ticketing.id, "social": social.id}
 
 

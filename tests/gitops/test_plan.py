@@ -9,14 +9,15 @@ from qxo.qualtrics import Access
 EMPTY_BRAND_DIFF = """\
 + ExtensionInstall qxo-demo/brandwatch (create)
     + install Brandwatch (brandwatch) by Brandwatch (terms accepted)
+    + domain https://api.brandwatch.com (declared)
     + enable for user ana.lima@acme.example
     + enable for user chen.wei@acme.example
     + enable for group Marketing
 + ExtensionInstall qxo-demo/webservice (create)
     + install WebService (webservice) by Qualtrics
-    + domain https://*.api.acme.example
-    + domain https://hooks.acme.example:*
-    + domain https://tickets.acme.example
+    + domain https://*.api.acme.example (declared)
+    + domain https://hooks.acme.example:* (declared)
+    + domain https://tickets.acme.example (declared)
     + enable for group CX Analysts
     + enable for group Support Leads
 + ExtensionAccount qxo-demo/brandwatch-social (create)
@@ -27,7 +28,7 @@ EMPTY_BRAND_DIFF = """\
     + apply credentials from Secret ticketing-credentials
 + AccountGrant qxo-demo/brandwatch-social (create)
     + all users: User
-    + user dana.berg@acme.example: Owner
+    + user ops@acme.example: Owner
 + AccountGrant qxo-demo/ticketing (create)
     + group Support Leads: User
     + user ana.lima@acme.example: User
@@ -121,7 +122,7 @@ def test_out_of_band_access_and_enablement_name_users_and_groups(brand):
         users = {u.username: u.id for u in await client.users()}
         groups = {g.name: g.id for g in await client.groups()}
         await client.put_access(ids["ticketing"], Access.of(
-            users=[(users["ana.lima@acme.example"], "Owner"), (users["ops@acme.example"], "Owner")],
+            users=[(users["ana.lima@acme.example"], "User"), (users["ops@acme.example"], "User")],
             groups=[(groups["Support Leads"], "User"), (groups["Marketing"], "User")]))
         enablement = await client.enablement("brandwatch")
         await client.put_enablement("brandwatch", enablement.model_copy(update={"groups": ()}))
@@ -133,8 +134,8 @@ def test_out_of_band_access_and_enablement_name_users_and_groups(brand):
                      "    + enable for group Marketing",
                      "~ AccountGrant qxo-demo/ticketing (update)",
                      "    - group Marketing: User",
-                     "    ~ user ana.lima@acme.example: Owner -> User",
                      "    + user ben.okafor@acme.example: User",
+                     "    ~ user ops@acme.example: User -> Owner",
                      "",
                      "Plan: 0 to create, 2 to update, 4 unchanged."]
 
@@ -239,3 +240,27 @@ def test_dependents_of_a_paused_install_are_blocked(brand):
     assert "? ExtensionAccount qxo-demo/ticketing: blocked: waits for ExtensionInstall webservice, which would " \
            "not be created: qxo.dev/paused is set: the operator would not apply this\n" in run.out
     assert "? AccountGrant qxo-demo/ticketing: blocked: waits for ExtensionAccount ticketing" in run.out
+
+
+def test_a_new_install_lists_the_domains_it_will_reach_even_when_domains_is_left_out(brand):
+    # The seed: "While installing a new third party extension, Brand Administrators will see a list of all the
+    # domains that extension can connect with."
+    def no_domains(document):
+        if document["kind"] == "ExtensionInstall" and document["metadata"]["name"] == "brandwatch":
+            document["spec"].pop("domains")
+    run = plan(brand, brand.examples(no_domains), "-o", "json")
+    install = next(r for r in run.json()["resources"] if r["name"] == "brandwatch" and r["kind"] == "ExtensionInstall")
+    domains = [c for c in install["changes"] if c["field"] == "domains"]
+    assert domains == [{"op": "add", "field": "domains", "value": "https://api.brandwatch.com",
+                        "description": "domain https://api.brandwatch.com (the catalog's default)"}]
+
+
+def test_owner_access_for_a_user_who_is_not_a_brand_administrator_is_refused_naming_the_entry(brand):
+    def dana_owns(document):
+        if document["kind"] == "AccountGrant" and document["metadata"]["name"] == "brandwatch-social":
+            document["spec"]["users"] = [{"user": "dana.berg@acme.example", "access": "Owner"}]
+    run = plan(brand, brand.examples(dana_owns), "-o", "json")
+    assert run.code == 1
+    grant = next(r for r in run.json()["resources"] if r["kind"] == "AccountGrant" and r["name"] == "brandwatch-social")
+    assert grant["error"]["field"] == "spec.users[0]" and grant["error"]["reason"] == "OwnerNotBrandAdministrator"
+    assert brand.writes() == []

@@ -52,6 +52,7 @@ def example_documents(brand_url: str, token: str, *, salesforce: dict[str, Any] 
                 _point_at_salesforce_sandbox(document, salesforce)
             documents.append(document)
     if salesforce is not None:
+        _refresh_tokens_by_environment(documents, salesforce)
         documents.insert(1, {"apiVersion": "v1", "kind": "ConfigMap",
                              "metadata": {"name": "salesforce-sandbox-ca", "namespace": NAMESPACE},
                              "data": {"ca.crt": salesforce["ca_pem"]}})
@@ -64,8 +65,17 @@ def _point_at_salesforce_sandbox(document: dict[str, Any], salesforce: dict[str,
         document["spec"]["caBundleRef"] = {"kind": "ConfigMap", "name": "salesforce-sandbox-ca", "key": "ca.crt"}
     elif document["kind"] == "Secret" and document["metadata"]["name"] == "salesforce-connected-app":
         document["stringData"] = {"client_id": salesforce["client_id"], "client_secret": salesforce["client_secret"]}
-    elif document["kind"] == "Secret" and document["metadata"]["name"].startswith("salesforce-"):
-        document["stringData"] = {"refresh_token": salesforce["refresh_token"]}
+
+
+def _refresh_tokens_by_environment(documents: list[dict[str, Any]], salesforce: dict[str, Any]) -> None:
+    """Each link's refresh token Secret gets the token of the sandbox org of its environment: the Production twin's
+    for Production links, the primary (Sandbox) org's for Sandbox ones."""
+    secrets = {d["metadata"]["name"]: d for d in documents if d["kind"] == "Secret"}
+    for link in (d for d in documents if d["kind"] == "SalesforceLink"):
+        token = salesforce["production"]["refresh_token"] if link["spec"]["environment"] == "Production" \
+            else salesforce["refresh_token"]
+        secret = secrets[link["spec"]["oauth"]["refreshTokenSecretRef"]["name"]]
+        secret["stringData"] = {link["spec"]["oauth"]["refreshTokenSecretRef"].get("key", "refresh_token"): token}
 
 
 class World:

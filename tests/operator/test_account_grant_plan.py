@@ -84,3 +84,66 @@ def test_grant_removal_revokes_every_entry():
     (action,) = grants.plan_removal(acct(access=Access.of(all_users=True)), OPERATOR)
     assert action.access == Access()
     assert grants.plan_removal(acct(access=Access()), OPERATOR) == ()
+
+
+LATER = NOW.replace(year=NOW.year + 1)
+STAMPED = accounts.SecretVersion("creds", "101", brand_stamp=NOW)
+
+
+def test_credentials_changed_outside_qxo_are_sent_again_without_showing_them():
+    # Same Secret version as the brand had, but the brand's credentialsUpdatedAt moved: someone edited them.
+    (action,) = accounts.plan(extension_id="webservice", name="Ticketing", credentials=CREDS,
+                              account=acct(credentials_updated_at=LATER), applied=STAMPED, uid="u", previous_id=None)
+    assert action == accounts.RestoreCredentials("AC_1", CREDS, LATER)
+    assert "changed in the brand outside qxo" in action.describe()
+    assert "s3cr3t-value" not in action.describe() + repr(action)
+    assert accounts.plan(extension_id="webservice", name="Ticketing", credentials=CREDS, account=acct(),
+                         applied=STAMPED, uid="u", previous_id=None) == ()
+
+
+def test_the_stamp_is_not_part_of_the_version():
+    assert STAMPED == V2 and accounts.changed_outside(acct(), V2) is None
+
+
+OTHER = "UR_other"
+
+
+def test_owner_access_through_a_group_lets_the_operator_change_access():
+    through_group = acct(creator_id=OTHER, owners=(OTHER,), access=Access.of(groups=[("GR_leads", "Owner")]))
+    desired = Access.of(groups=[("GR_leads", "Owner")], users=[("UR_ana", "User")])
+    with pytest.raises(Refused):
+        grants.plan(desired, through_group, OPERATOR)
+    (action,) = grants.plan(desired, through_group, OPERATOR, frozenset({"GR_leads"}))
+    assert action.access == desired and not action.kept_own_access
+
+
+def test_the_operator_never_removes_its_own_way_to_manage_an_account_it_did_not_create():
+    adopted = acct(creator_id=OTHER, owners=(OTHER, "UR_op"),
+                   access=Access.of(users=[("UR_op", "Owner"), ("UR_ui", "User")]))
+    (action,) = grants.plan(Access.of(users=[("UR_ana", "User")]), adopted, OPERATOR)
+    assert action.kept_own_access
+    assert action.access == Access.of(users=[("UR_ana", "User"), ("UR_op", "Owner")])
+    assert action.removed == ("user:UR_ui=User",)
+    # Declared as a mere user: kept as an owner all the same.
+    (downgrade,) = grants.plan(Access.of(users=[("UR_op", "User")]), adopted, OPERATOR)
+    assert downgrade.access == Access.of(users=[("UR_op", "Owner")])
+    # Ownership through a group the spec keeps needs no entry of its own.
+    via_group = acct(creator_id=OTHER, owners=(OTHER,), access=Access.of(groups=[("GR_leads", "Owner")]))
+    assert grants.plan(Access.of(groups=[("GR_leads", "Owner")]), via_group, OPERATOR, frozenset({"GR_leads"})) == ()
+    (dropped,) = grants.plan(Access.of(all_users=True), via_group, OPERATOR, frozenset({"GR_leads"}))
+    assert dropped.access == Access.of(all_users=True, users=[("UR_op", "Owner")]) and dropped.kept_own_access
+
+
+def test_removal_keeps_the_operators_own_access_on_accounts_it_did_not_create():
+    adopted = acct(creator_id=OTHER, owners=(OTHER, "UR_op"),
+                   access=Access.of(all_users=True, users=[("UR_op", "Owner")]))
+    (action,) = grants.plan_removal(adopted, OPERATOR)
+    assert action.access == Access.of(users=[("UR_op", "Owner")]) and action.removed == ("allUsers=User",)
+    assert grants.plan_removal(acct(creator_id=OTHER, owners=(OTHER, "UR_op"),
+                                    access=Access.of(users=[("UR_op", "Owner")])), OPERATOR) == ()
+
+
+def test_an_observation_older_than_qxos_own_send_is_not_drift():
+    earlier = NOW.replace(year=NOW.year - 1)
+    assert accounts.changed_outside(acct(credentials_updated_at=earlier), STAMPED) is None
+    assert accounts.changed_outside(acct(credentials_updated_at=LATER), STAMPED) == LATER

@@ -39,19 +39,21 @@ def test_example_links_become_ready_and_register_the_owners_connections(world, s
     connections = world.brand_call("GET", "/brands/{brandId}/salesforce-connections?pageSize=100")["elements"]
     owners = sorted(c["userId"] for c in connections)
     assert len(owners) == 2 and len(set(owners)) == 2
-    secrets = [salesforce.refresh_token, salesforce.credentials["client_secret"]]
+    secrets = [salesforce.refresh_token, salesforce.production_refresh_token, salesforce.credentials["client_secret"]]
     leaked = [s for s in secrets if s in world.log_text() or s in str(status)
               or s in str([e.message for e in world.events()])]
     assert leaked == []
 
 
 def test_a_broken_requirement_turns_the_link_not_ready_naming_the_check(world, salesforce, documents):
-    salesforce.patch_org({"permissionSets": {"X00e5g000001QxoIAAS": {"userPermissions": {"ApiEnabled": False}}}})
+    # ana's link is a Production link: it logs in to the sandbox's Production org.
+    salesforce.patch_production({"permissionSets": {"X00e5g000001QxoIAAS": {"userPermissions": {"ApiEnabled": False}}}})
     world.apply(documents)
     condition = world.wait_condition("SalesforceLink", "ana-lima-production", status="False",
                                      reason="PreflightFailed", timeout=90)
     assert "ApiEnabled" in condition["message"]
-    assert not world.brand_call("GET", "/brands/{brandId}/salesforce-connections?pageSize=100")["elements"]
+    connections = world.brand_call("GET", "/brands/{brandId}/salesforce-connections?pageSize=100")["elements"]
+    assert [c["environment"] for c in connections if c["orgId"] == salesforce.production_org_id] == []
 
 
 def test_revoked_refresh_token_stops_until_the_secret_is_replaced(world, salesforce, documents):
@@ -62,7 +64,7 @@ def test_revoked_refresh_token_stops_until_the_secret_is_replaced(world, salesfo
     calls = salesforce.counters["tokenRequests"]
     time.sleep(3)  # nothing retries a revoked token while its Secret stays the same
     assert salesforce.counters["tokenRequests"] == calls
-    fresh = salesforce.mint_refresh_token()
+    fresh = salesforce.mint_refresh_token(salesforce.production_org_id)  # ana links the Production org
     world.core.patch_namespaced_secret("salesforce-ana-lima", "qxo-demo", {"stringData": {"refresh_token": fresh}})
     world.wait_condition("SalesforceLink", "ana-lima-production", timeout=90)
     assert fresh not in world.log_text()
@@ -86,7 +88,8 @@ def test_a_new_owner_is_a_new_connection_and_the_old_one_goes(world, salesforce,
     assert world.get("SalesforceLink", "ana-lima-production")["status"]["externalId"] in ids
 
 
-def test_a_second_link_to_the_same_org_is_refused_and_a_sixth_connection_too(world, salesforce, documents):
+def test_a_second_link_to_the_same_org_is_refused_and_so_is_a_connection_the_brand_refuses(
+        world, salesforce, documents):
     ben = next(d for d in documents if d["metadata"]["name"] == "ben-okafor-sandbox")
     twin = {**ben, "metadata": {**ben["metadata"], "name": "ben-okafor-twin"}}
     world.apply(documents)
@@ -94,7 +97,9 @@ def test_a_second_link_to_the_same_org_is_refused_and_a_sixth_connection_too(wor
     world.apply(twin)
     condition = world.wait_condition("SalesforceLink", "ben-okafor-twin", status="False", reason="DuplicateLink")
     assert condition["message"].startswith("spec.owner:")
-    # Five connections for Chen made in the UI, to other orgs: the link would be his sixth.
+    # No Qualtrics page states a limit on connections per user; a brand that has one (the sandbox's knob)
+    # refuses the sixth, and the link says so naming spec.owner.
+    world.brand.max_salesforce_connections = 5
     chen = world.brand_call("GET", "/users?pageSize=100")["elements"]
     chen_id = next(u["id"] for u in chen if u["username"] == "chen.wei@acme.example")
     for i in range(5):
@@ -102,8 +107,9 @@ def test_a_second_link_to_the_same_org_is_refused_and_a_sixth_connection_too(wor
                          {"name": f"ui-{i}", "environment": "Production", "instanceUrl": f"https://org{i}.example.com",
                           "orgId": f"00D00000000000{i}AAA", "credentials": {}})
     world.patch("SalesforceLink", "ana-lima-production", {"spec": {"owner": "chen.wei@acme.example"}})
-    condition = world.wait_condition("SalesforceLink", "ana-lima-production", status="False", reason="TooManyLinks")
-    assert condition["message"].startswith("spec.owner:")
+    condition = world.wait_condition("SalesforceLink", "ana-lima-production", status="False",
+                                     reason="SalesforceConnectionLimit")
+    assert condition["message"].startswith("spec.owner:") and "at most 5" in condition["message"]
 
 
 def test_a_restart_sends_the_brand_nothing_it_already_has(world, salesforce, documents):
@@ -121,3 +127,42 @@ def test_a_restart_sends_the_brand_nothing_it_already_has(world, salesforce, doc
                    != before, "the restarted operator to check the link again", timeout=90)
     world.wait_condition("SalesforceLink", "ana-lima-production")
     assert len(world.writes()) == writes
+
+
+def test_checks_the_user_cannot_verify_are_reported_and_the_link_is_ready_anyway(world, salesforce, documents):
+    # The seed: the linked user need not be a System Administrator. Without View Setup and Configuration or
+    # Modify Metadata the user meets the seed's requirements but cannot prove all of them.
+    salesforce.patch_org({"permissionSets": {"Qualtrics_Preflight": {"userPermissions": {
+        "ViewSetup": False, "ModifyMetadata": False}}}})
+    world.apply(documents)
+    world.wait_condition("SalesforceLink", "ben-okafor-sandbox", timeout=90)
+    preflight = world.condition("SalesforceLink", "ben-okafor-sandbox", "PreflightPassed")
+    assert (preflight["status"], preflight["reason"]) == ("Unknown", "ChecksUnverified")
+    for named in ("ObjectAccess", "PermittedUsers", "View Setup and Configuration", "SessionIpLocking",
+                  "LoginIpRanges", "Modify Metadata Through Metadata API Functions"):
+        assert named in preflight["message"]
+    assert world.get("SalesforceLink", "ben-okafor-sandbox")["status"]["externalId"]
+    # A team that insists on verified checks says so in the spec.
+    world.patch("SalesforceLink", "ben-okafor-sandbox", {"spec": {"preflight": {"requireVerified": True}}})
+    condition = world.wait_condition("SalesforceLink", "ben-okafor-sandbox", status="False",
+                                     reason="PreflightUnverified", timeout=90)
+    assert condition["message"].startswith("spec.preflight.requireVerified:")
+
+
+def test_an_environment_that_contradicts_the_org_and_a_renamed_connected_app(world, salesforce, documents):
+    ben = next(d for d in documents if d["metadata"]["name"] == "ben-okafor-sandbox")
+    ben["spec"]["environment"] = "Production"  # ben's refresh token belongs to the Sandbox org
+    world.apply(documents)
+    condition = world.wait_condition("SalesforceLink", "ben-okafor-sandbox", status="False",
+                                     reason="PreflightFailed", timeout=90)
+    assert "Environment Failed" in condition["message"] and "Organization.IsSandbox = true" in condition["message"]
+    # The connected app's name comes from the spec: renamed in the org, checked under its new name.
+    apps = salesforce.org["connectedApps"]
+    salesforce.patch_org({"connectedApps": {"Qualtrics Surveys": None,
+                                            "Qualtrics Surveys EU": apps["Qualtrics Surveys"]}})
+    world.patch("SalesforceLink", "ben-okafor-sandbox",
+                {"spec": {"environment": "Sandbox", "connectedApp": "Qualtrics Surveys EU"}})
+    world.wait_condition("SalesforceLink", "ben-okafor-sandbox", timeout=90)
+    checks = {c["name"]: c for c in world.get("SalesforceLink", "ben-okafor-sandbox")["status"]["checks"]}
+    assert checks["PermittedUsers"]["result"] == "Passed"
+    assert "Qualtrics Surveys EU" in checks["PermittedUsers"]["message"]

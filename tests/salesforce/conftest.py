@@ -39,6 +39,7 @@ def settings_for(sandbox: SalesforceSandbox, **overrides) -> ConnectionSettings:
         "client_secret": creds["client_secret"],
         "refresh_token": creds["refresh_token"],
         "login_url": creds["login_url"],
+        "environment": "Sandbox",  # the sandbox's primary org is a Sandbox org (Organization.IsSandbox)
         "ca_bundle": sandbox.ca_path,
         "retry": FAST_RETRY,
         "allowlist": Allowlist.with_defaults(["127.0.0.1"]),  # the sandbox org listens on 127.0.0.1

@@ -67,6 +67,7 @@ def test_all_checks_pass_prints_a_table_and_exits_0(running, flags, capsys):
     assert rows == dict.fromkeys(
         [
             "Authenticated",
+            "Environment",
             "ApiEnabled",
             "LoginIpRanges",
             "RecordTypes",
@@ -91,9 +92,10 @@ def test_a_broken_requirement_exits_1_with_its_row_failed(running, flags, capsys
     assert failed == ["PermittedUsers"]
 
 
-def test_an_unknown_check_also_exits_1(running, flags, capsys):
-    assert main([*flags, *SEED_FLAGS, "--connected-app", "Not Installed"]) == 1
+def test_an_unknown_check_is_not_a_failure_unless_verification_is_required(running, flags, capsys):
+    assert main([*flags, *SEED_FLAGS, "--connected-app", "Not Installed"]) == 0
     assert "Unknown" in capsys.readouterr().out
+    assert main([*flags, *SEED_FLAGS, "--connected-app", "Not Installed", "--require-verified"]) == 1
 
 
 def test_a_revoked_refresh_token_exits_1_and_says_so(running, flags, capsys):
@@ -131,3 +133,20 @@ def test_missing_required_flag_is_an_argparse_usage_error(capsys):
     with pytest.raises(SystemExit) as caught:
         main(["doctor", "salesforce", "--refresh-token-file", "x"])
     assert caught.value.code == 2
+
+
+def test_a_required_field_without_field_permissions_passes(running, flags, capsys):
+    assert main([*flags, "--require-field", "Account.Name:read,edit", "--output", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    field_access = next(c for c in report["checks"] if c["name"] == "FieldAccess")
+    assert field_access["result"] == "Passed" and "Account.Name" in field_access["message"]
+
+
+def test_an_environment_that_contradicts_the_org_fails_its_check(running, flags, capsys):
+    index = flags.index("--env") + 1
+    flags[index] = "production"  # the sandbox's primary org is a Sandbox org
+    assert main([*flags, *SEED_FLAGS, "--output", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    failed = {c["name"]: c["message"] for c in report["checks"] if c["result"] == "Failed"}
+    assert list(failed) == ["Environment"]
+    assert "Organization.IsSandbox = true" in failed["Environment"]

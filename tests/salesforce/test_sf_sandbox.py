@@ -26,11 +26,13 @@ async def http(sandbox, method: str, path: str, **kwargs) -> requests.Response:
     ("soql", "code"),
     [
         ("SELECT FROM User", "MALFORMED_QUERY"),
-        ("SELECT Id FROM User WHERE Id LIKE 'x%'", "MALFORMED_QUERY"),
-        ("SELECT Id FROM User ORDER BY Id", "MALFORMED_QUERY"),
-        ("SELECT COUNT() FROM User", "MALFORMED_QUERY"),
+        ("SELECT Id FROM User WHERE", "MALFORMED_QUERY"),
+        ("SELECT Id FROM User WHERE Username = 'a\\q'", "MALFORMED_QUERY"),
+        ("SELECT Id FROM User LIMIT", "MALFORMED_QUERY"),
         ("SELECT Id FROM Invoice__c", "INVALID_TYPE"),
+        ("SELECT Id FROM LoginIpRange", "INVALID_TYPE"),
         ("SELECT Nope FROM User", "INVALID_FIELD"),
+        ("SELECT Nope.Name FROM User", "INVALID_FIELD"),
     ],
 )
 async def test_queries_outside_the_subset_get_salesforce_errors(connection, soql, code):
@@ -50,7 +52,7 @@ async def test_where_in_and_literals_filter_rows(connection):
 
 def test_parser_reads_escaped_quotes_and_limit():
     query = parse(r"select Id from User where Username = 'o\'brien@x' limit 1")
-    assert query.where == [("Username", ["o'brien@x"])] and query.limit == 1
+    assert query.where == ("=", "Username", "o'brien@x") and query.limit == 1
     with pytest.raises(SoqlError):
         parse("SELECT Id FROM User WHERE")
 
@@ -142,7 +144,8 @@ def test_the_sandbox_command_serves_until_stopped_and_doctor_passes_against_it(t
             assert server.poll() is None, server.stderr.read().decode()
             time.sleep(0.1)
         creds = json.loads(creds_path.read_text())
-        assert set(creds) == {"login_url", "instance_url", "client_id", "client_secret", "refresh_token"}
+        assert set(creds) == {"login_url", "instance_url", "client_id", "client_secret", "refresh_token",
+                              "organization_id", "production"}
         (tmp_path / "secret").write_text(creds["client_secret"])
         (tmp_path / "refresh").write_text(creds["refresh_token"])
         doctor = subprocess.run(

@@ -56,6 +56,9 @@ class AppliedSecret(ObservedModel):
     """Name of the Secret."""
     resource_version: str | None = None
     """resourceVersion of the Secret last sent to the brand."""
+    credentials_updated_at: datetime | None = None
+    """The brand's credentialsUpdatedAt right after that send: a later value in the brand means the credentials
+    were changed outside qxo (in the UI), and the operator sends this Secret's values again."""
 
 
 class ExtensionAccountStatus(StatusBase):

@@ -90,6 +90,9 @@ class AccountGrantStatus(StatusBase):
     """Groups with access."""
     owners: int | None = None
     """Users and groups with Owner access."""
+    kept_owner: str | None = None
+    """The operator's identity, kept as an Owner of the account though the spec does not list it: qxo never
+    removes its own access to an account it did not create (it could manage the account no more)."""
 
 
 class AccountGrant(Resource):

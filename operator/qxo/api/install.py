@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, ClassVar
 
-from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from qxo.api.common import (
     BAD_PORT,
@@ -21,7 +21,6 @@ from qxo.api.common import (
     Username,
     cel,
 )
-from qxo.api.suffixes import wildcard_reach_problem
 
 EXTENSION_ID = r"^[a-z0-9][a-z0-9-]{1,62}$"
 # https only; lowercase ASCII (punycode for IDNs), so Unicode look-alike hosts cannot match;
@@ -33,21 +32,12 @@ DOMAIN = (
 )
 
 
-def no_wildcard_over_public_suffix(domain: str) -> str:
-    """The Public Suffix List rule (`qxo.api.suffixes`): CEL cannot consult the list, so the models hold it."""
-    problem = wildcard_reach_problem(domain)
-    if problem is not None:
-        raise ValueError(problem)
-    return domain
-
-
 # The pattern is the authority; the CEL rules say in words which part of a domain is wrong.
-# A wildcard over a public suffix passes admission (the list is not CEL's to read) and is
-# refused by `qxo validate` and the operator, which parse specs with these models.
+# A wildcard over a public suffix passes admission (the list is not CEL's to read): `qxo validate`
+# and the operator refuse it where a domain list is written (qxo.api.semantic.install_catalog_findings).
 Domain = Annotated[
     str,
     StringConstraints(min_length=12, max_length=260, pattern=DOMAIN),
-    AfterValidator(no_wildcard_over_public_suffix),
     Field(json_schema_extra=cel(
         ("self.startsWith('https://')", "must start with https:// (other schemes are refused)"),
         ("!self.matches('[^ -~]')", "must be ASCII: write internationalized hosts in punycode (xn--); "

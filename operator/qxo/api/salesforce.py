@@ -10,6 +10,7 @@ from typing import Annotated, ClassVar
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
 from qxo.api.common import (
+    DISPLAY_TEXT,
     ApiModel,
     CABundleRef,
     DnsName,
@@ -36,6 +37,8 @@ QUALTRICS_IP_RANGES = ("162.247.216.0/22", "139.60.152.0/22")
 
 RefreshInterval = duration("1m")
 ApiName = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=API_NAME)]
+ConnectedAppName = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=DISPLAY_TEXT)]
+DEFAULT_CONNECTED_APP = "Qualtrics Surveys"
 
 
 def network_address(value: str) -> str:
@@ -164,6 +167,15 @@ class Requirements(ApiModel):
     """Record types the linked user must be able to use; one entry per object and developer name."""
 
 
+class Preflight(ApiModel):
+    """How the preflight's results gate the link."""
+
+    require_verified: bool = False
+    """Keep the link not Ready while any check is Unknown (the integration user may not read what would verify it,
+    e.g. without View Setup and Configuration). By default such checks are reported in the PreflightPassed
+    condition and the link still becomes Ready: the linked user need not be a System Administrator."""
+
+
 class SalesforceLinkSpec(SpecBase):
     """Desired link between a Qualtrics user's account and a Salesforce org."""
 
@@ -179,6 +191,11 @@ class SalesforceLinkSpec(SpecBase):
     """OAuth client and refresh token Secrets; both are required."""
     requirements: Requirements = Field(default_factory=Requirements, json_schema_extra={"default": {}})
     """Profile permissions the preflight checks."""
+    connected_app: ConnectedAppName = DEFAULT_CONNECTED_APP
+    """Name of the connected app (Setup > Apps > Manage Connected Apps) whose OAuth policies the preflight checks:
+    refresh tokens valid until revoked, all users may self-authorize. Qualtrics' page calls it Qualtrics Surveys."""
+    preflight: Preflight = Field(default_factory=Preflight, json_schema_extra={"default": {}})
+    """Whether checks the integration user cannot verify keep the link from being Ready."""
     additional_login_ip_ranges: list[Ipv4Cidr] = Field(
         default_factory=list, max_length=20, alias="additionalLoginIPRanges",
         json_schema_extra={"x-kubernetes-list-type": "set"})
@@ -207,7 +224,7 @@ class PreflightCheck(ObservedModel):
     """One preflight check of the linked user and org."""
 
     name: str
-    """Name of the check, e.g. ApiEnabled, LoginIpRanges, ObjectAccess/Contact, SessionIpLocking."""
+    """Name of the check, e.g. Environment, ApiEnabled, LoginIpRanges, FieldAccess, SessionIpLocking."""
     result: CheckResult
     """Passed, Failed or Unknown."""
     message: str = ""

@@ -2,14 +2,13 @@
 
 These are the rules no CRD schema can hold: they need the extension catalog (the operator
 checks the live one; offline, the snapshot in `qxo.api.catalog`) or other objects (refs,
-one AccountGrant per account, at most 5 SalesforceLinks per owner, Secret keys).
+one AccountGrant per account, Secret keys).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
@@ -22,9 +21,8 @@ from qxo.api.documents import Document, Problem
 from qxo.api.grant import AccountGrant
 from qxo.api.install import ExtensionInstall, ExtensionInstallSpec
 from qxo.api.salesforce import SalesforceLink
+from qxo.api.suffixes import wildcard_reach_problem
 from qxo.trust.endpoints import DEFAULT, Allowlist, InvalidEndpoint, NotAllowed
-
-MAX_LINKS_PER_OWNER = 5
 
 
 @dataclass(frozen=True)
@@ -69,6 +67,7 @@ def semantic_problems(parsed: list[Parsed], others: list[Document], *, across: b
         problems += catalog_problems(item)
         problems += case_duplicate_problems(item)
         problems += endpoint_problems(item, allowlist)
+        problems += owner_access_problems(item)
     if not across:
         return problems
     store = KeyedStore.of(others)
@@ -81,7 +80,6 @@ def semantic_problems(parsed: list[Parsed], others: list[Document], *, across: b
         problems += secret_key_problems(item, store)
         problems += secret_label_problems(item, unlabelled)
     problems += natural_key_problems(parsed)
-    problems += salesforce_owner_problems(parsed)
     return problems
 
 
@@ -156,13 +154,19 @@ class CatalogFacts(Protocol):
     publisher: str
     preview: bool
     domains_editable: bool
+    default_domains: tuple[str, ...]
 
     @property
     def first_party(self) -> bool: ...
 
 
-def install_catalog_findings(spec: ExtensionInstallSpec, entry: CatalogFacts) -> list[tuple[str, str]]:
-    """(field, message) for each catalog rule the install breaks; the operator runs it against the live catalog."""
+def install_catalog_findings(spec: ExtensionInstallSpec, entry: CatalogFacts,
+                             current_domains: Iterable[str] | None = None) -> list[tuple[str, str]]:
+    """(field, message) for each catalog rule the install breaks.
+
+    Domains of an extension that allows no edits may be declared only as exactly its current list (the
+    brand accepts that PUT, and so does the operator); offline, the current list of such an extension is
+    its catalog default, since nobody can have changed it."""
     findings = []
     if not entry.first_party and not spec.terms_accepted:
         findings.append(("spec.termsAccepted", f"{entry.name} is a third-party extension by {entry.publisher}: "
@@ -170,8 +174,15 @@ def install_catalog_findings(spec: ExtensionInstallSpec, entry: CatalogFacts) ->
     if entry.preview and not spec.preview_opt_in:
         findings.append(("spec.previewOptIn", f"{entry.name} is marked Preview (not certified by Qualtrics): "
                                               "set previewOptIn: true to install it"))
-    if spec.domains is not None and not entry.domains_editable:
-        findings.append(("spec.domains", f"{entry.name} does not allow domain edits: leave domains out"))
+    current = set(entry.default_domains if current_domains is None else current_domains)
+    if spec.domains is not None and not entry.domains_editable and set(spec.domains) != current:
+        findings.append(("spec.domains", f"{entry.name} does not allow domain edits: leave domains out, or declare "
+                                         f"exactly its domains: {sorted(current) or 'none'}"))
+    elif spec.domains is not None and set(spec.domains) != current:
+        # A list the team writes must not open the extension to other owners' hosts; an extension's own
+        # list (Salesforce's *.salesforce.com), declared as it is, writes nothing.
+        findings += [(f"spec.domains[{index}]", problem) for index, domain in enumerate(spec.domains)
+                     if (problem := wildcard_reach_problem(domain))]
     return findings
 
 
@@ -206,6 +217,17 @@ def case_duplicate_problems(item: Parsed) -> Iterator[Problem]:
                 yield item.doc.problem(f"{path}[{index}]", f"{name!r} duplicates entry {seen[name.casefold()]} "
                                                            "(names are compared without case)")
             seen.setdefault(name.casefold(), index)
+
+
+def owner_access_problems(item: Parsed) -> Iterator[Problem]:
+    """The seed gives ownership of an account to other Brand Administrators; offline nobody knows who is one."""
+    if not isinstance(item.obj, AccountGrant):
+        return
+    for index, entry in enumerate(item.obj.spec.users):
+        if entry.access == "Owner":
+            yield item.doc.problem(f"spec.users[{index}].access",
+                                   f"Owner access is for Brand Administrators; qxo validate cannot tell whether "
+                                   f"{entry.user!r} is one (the operator and the brand refuse it if not)", "warning")
 
 
 def duplicate_name_problems(parsed: list[Parsed]) -> Iterator[Problem]:
@@ -296,19 +318,3 @@ def natural_key_problems(parsed: list[Parsed]) -> Iterator[Problem]:
             first = seen[key].obj.metadata.name
             yield item.doc.problem(path, f"{item.obj.kind} {first!r} " + message.format(*values))
         seen.setdefault(key, item)
-
-
-def salesforce_owner_problems(parsed: list[Parsed]) -> Iterator[Problem]:
-    """A Qualtrics user has at most 5 Salesforce links in a brand."""
-    brand_ids = {(item.namespace, item.obj.metadata.name): item.obj.spec.brand_id
-                 for item in parsed if isinstance(item.obj, QualtricsBrand)}
-    per_owner: dict[tuple[str, str], list[Parsed]] = defaultdict(list)
-    for item in parsed:
-        if isinstance(item.obj, SalesforceLink):
-            brand_ref = item.obj.spec.brand_ref.name
-            brand = brand_ids.get((item.namespace, brand_ref), f"{item.namespace}/{brand_ref}")
-            per_owner[(brand, item.obj.spec.owner.casefold())].append(item)
-    for (brand, owner), links in per_owner.items():
-        for extra in links[MAX_LINKS_PER_OWNER:]:
-            yield extra.doc.problem("spec.owner", f"{owner} already has {MAX_LINKS_PER_OWNER} SalesforceLinks "
-                                                  f"in brand {brand} (the most a Qualtrics user can have)")

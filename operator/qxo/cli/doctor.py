@@ -1,7 +1,9 @@
 """`qxo doctor salesforce`: refresh a token and run the SalesforceLink preflight from the command line.
 
-Prints a table of check, result and message (or JSON); exit 0 when every check passed, 1 when
-any failed or is unknown (or authentication failed), 2 on bad usage. Never prints a token.
+Prints a table of check, result and message (or JSON); exit 0 when no check failed, 1 when any
+failed (or authentication failed) or, with --require-verified, when any is unknown; 2 on bad usage.
+An unknown check is one the integration user lacks the permission to verify, as for a SalesforceLink
+without `spec.preflight.requireVerified`. Never prints a token.
 """
 
 from __future__ import annotations
@@ -72,6 +74,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="CIDR",
         help="a regional Qualtrics range the profile's login IP ranges must also cover",
     )
+    sf.add_argument(
+        "--require-verified",
+        action="store_true",
+        help="fail (exit 1) when a check is unknown because the user may not read what verifies it",
+    )
     sf.add_argument("--output", choices=("table", "json"), default="table")
     add_allow_endpoint(sf)
     sf.set_defaults(func=run_salesforce, _parser=sf)
@@ -139,7 +146,7 @@ async def _diagnose(settings: ConnectionSettings, requirements: Requirements, ra
     except SalesforceError as error:
         return [
             Check("Authenticated", "Passed", "the refresh token was exchanged for an access token"),
-            Check("Preflight", "Unknown", f"{type(error).__name__}: {error}"),
+            Check("Preflight", "Failed", f"{type(error).__name__}: {error}"),
         ]
     finally:
         connection.close()
@@ -169,9 +176,11 @@ def run_salesforce(args: argparse.Namespace) -> int:
         checks = [Check("Authenticated", "Failed", f"{'--login-url' if args.login_url else '--env'}: {refused}")]
     else:
         checks = asyncio.run(_diagnose(settings, requirements, ranges))
-    passed = all(c.result == "Passed" for c in checks)
+    verified = all(c.result != "Unknown" for c in checks)
+    passed = all(c.result != "Failed" for c in checks) and (verified or not args.require_verified)
     if args.output == "json":
-        print(json.dumps({"passed": passed, "checks": [c.as_dict() for c in checks]}, indent=2))
+        print(json.dumps({"passed": passed, "verified": verified, "checks": [c.as_dict() for c in checks]},
+                         indent=2))
     else:
         print(render_table(checks))
     return 0 if passed else 1

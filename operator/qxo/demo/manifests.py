@@ -71,7 +71,9 @@ def _secret_refs(documents: list[dict[str, Any]]) -> dict[str, str]:
             roles[spec["credentials"]["apiTokenSecretRef"]["name"]] = "brand-token"
         if document["kind"] == "SalesforceLink":
             roles[spec["oauth"]["clientSecretRef"]["name"]] = "salesforce-client"
-            roles[spec["oauth"]["refreshTokenSecretRef"]["name"]] = "salesforce-refresh"
+            production = spec.get("environment") == "Production"
+            roles[spec["oauth"]["refreshTokenSecretRef"]["name"]] = \
+                "salesforce-refresh-production" if production else "salesforce-refresh"
     return roles
 
 
@@ -95,7 +97,9 @@ def fill_secrets(documents: list[dict[str, Any]], endpoints: Endpoints) -> list[
     values = {
         "brand-token": {"token": endpoints.brand_token(OPERATOR_USER)},
         "salesforce-client": {"client_id": sf["client_id"], "client_secret": sf["client_secret"]},
+        # The sandbox serves a Sandbox org and its Production twin: each link logs in to the org of its environment.
         "salesforce-refresh": {"refresh_token": sf["refresh_token"]},
+        "salesforce-refresh-production": {"refresh_token": sf["production"]["refresh_token"]},
     }
     for document in documents:
         if document["kind"] != "Secret":

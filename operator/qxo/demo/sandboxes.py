@@ -43,6 +43,7 @@ class Endpoints:
             if isinstance(client, dict):
                 values.extend(str(v) for k, v in client.items() if "secret" in k)
         values.extend(self.salesforce[k] for k in ("client_secret", "refresh_token") if k in self.salesforce)
+        values.append((self.salesforce.get("production") or {}).get("refresh_token", ""))
         return [v for v in values if v]
 
 
@@ -90,7 +91,7 @@ class Starting:
         brand = wait_for_file(self.brand_child, self.workdir / "brand.json",
                               json_with("base_url", "brand_id", "tokens"))
         salesforce = wait_for_file(self.salesforce_child, self.workdir / "sf.json",
-                                   json_with("login_url", "client_id", "client_secret", "refresh_token"))
+                                   json_with("login_url", "client_id", "client_secret", "refresh_token", "production"))
         ca = wait_for_file(self.salesforce_child, self.workdir / "sf-ca.pem", _pem)
         missing = [user for user in (OPERATOR_USER, UI_USER) if user not in brand["tokens"]]
         if missing:

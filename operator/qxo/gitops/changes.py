@@ -84,6 +84,16 @@ def install_changes(action: installs.Action, extension: Extension | None, names:
                    f"uninstall {action.extension_id} (revokes access for every user)")]
 
 
+def reach_changes(extension: Extension, declared: frozenset[str] | None) -> list[Change]:
+    """The domains a new install will reach: the declared list, or the catalog's defaults when `domains` is left
+    out; none listed means every domain is blocked (the seed's "Attention")."""
+    domains = sorted(extension.default_domains if declared is None else declared)
+    source = "the catalog's default" if declared is None else "declared"
+    if not domains:
+        return [Change("add", "domains", None, "reaches no domain (none listed: all domains are blocked)")]
+    return [Change("add", "domains", d, f"domain {d} ({source})") for d in domains]
+
+
 def enablement_changes(current: Enablement, desired: Enablement, names: Names) -> list[Change]:
     changes = []
     if current.all_users != desired.all_users:

@@ -14,7 +14,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from qxo.api.common import ManagementPolicy
-from qxo.gitops.changes import Names, ResourcePlan, access_changes, account_changes, install_changes
+from qxo.gitops.changes import (
+    Names,
+    ResourcePlan,
+    access_changes,
+    account_changes,
+    install_changes,
+    reach_changes,
+)
 from qxo.gitops.manifests import Declared, DeclaredSet
 from qxo.qualtrics.models import Account
 from qxo.reconcile import account as accounts
@@ -116,8 +123,13 @@ class Planner:
             actions = installs.plan(desired, extension)
         except Refused as refused:
             return _refusal(plan, refused)
-        plan.changes = [c for a in actions for c in install_changes(a, extension, self.names)]
-        plan.action = "create" if any(isinstance(a, installs.Install) for a in actions) else "update"
+        new = any(isinstance(a, installs.Install) for a in actions)
+        plan.changes = [c for a in actions if not (new and isinstance(a, installs.PutDomains))
+                        for c in install_changes(a, extension, self.names)]
+        if new and extension is not None:
+            # The seed: admins see the domains an extension can reach when they install it.
+            plan.changes[1:1] = reach_changes(extension, desired.domains)
+        plan.action = "create" if new else "update"
         return _gate(plan, decl)
 
     async def plan_account(self, decl: Declared) -> ResourcePlan:
@@ -155,7 +167,9 @@ class Planner:
         account = self.found_accounts.get((target.namespace, target.name)) or self._new_account(target)
         try:
             desired = await grants.desired_access(self.session, decl.spec)
-            actions = grants.plan(desired, account, self.session.identity)
+            member_of = frozenset() if account.id == NEW_ACCOUNT else \
+                await grants.operator_groups(self.session, account, desired)
+            actions = grants.plan(desired, account, self.session.identity, member_of)
         except Refused as refused:
             return _refusal(plan, refused)
         plan.changes = [c for a in actions for c in access_changes(a, self.names)]

@@ -14,6 +14,7 @@ from typing import Any
 from qxo.qualtrics import errors
 from qxo.qualtrics.config import BrandConfig
 from qxo.qualtrics.models import (
+    BRAND_ADMIN_TYPE,
     Access,
     Account,
     BrandSnapshot,
@@ -40,6 +41,7 @@ class BrandClient:
         self.page_size = page_size
         self._transport = Transport(config)
         self._user_ids: dict[str, str] | None = None
+        self._user_types: dict[str, str | None] = {}
         self._users_loaded = 0  # how many times the user list was read: lets waiters reuse a fresh read
         self._users_lock = asyncio.Lock()
 
@@ -104,6 +106,7 @@ class BrandClient:
     async def users(self) -> list[User]:
         users = [User.model_validate(e) for e in await self._all("list_users")]
         self._user_ids = _index_users(users)
+        self._user_types = {user.id: user.user_type for user in users}
         self._users_loaded += 1
         return users
 
@@ -127,6 +130,20 @@ class BrandClient:
                 elif any(n.lower() not in self._user_ids for n in wanted):
                     await self.users()  # someone new may have joined the brand since the cache was filled
         return {n: self._user_ids[n.lower()] for n in wanted if n.lower() in self._user_ids}
+
+    async def group_members(self, group_id: str) -> list[str]:
+        """Ids of the users in a group (v3 "List Users in Group"; its elements carry `id`, or `userId`)."""
+        return [str(e.get("id") or e.get("userId")) for e in await self._all("list_group_members", group_id=group_id)]
+
+    async def brand_administrators(self, user_ids: Iterable[str]) -> set[str]:
+        """Which of these users are Brand Administrators (userType UT_BRANDADMIN), from the cached user list;
+        when some are not, the list is read once more, in case one was made an administrator since."""
+        wanted = set(user_ids)
+        admins = {i for i in wanted if self._user_types.get(i) == BRAND_ADMIN_TYPE}
+        if admins != wanted:
+            await self.users()
+            admins = {i for i in wanted if self._user_types.get(i) == BRAND_ADMIN_TYPE}
+        return admins
 
     # -- observation ------------------------------------------------------------------------------
 

@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 AccessLevel = Literal["User", "Owner"]
+# v3's userType of a Brand Administrator (whoami's accountType, /users' userType).
+BRAND_ADMIN_TYPE = "UT_BRANDADMIN"
 
 
 class _Model(BaseModel):

@@ -36,6 +36,7 @@ ROUTES: dict[str, Route] = {
     "list_users": Route("GET", "/users", modelled=False),
     "get_user": Route("GET", "/users/{user_id}", modelled=False),
     "list_groups": Route("GET", "/groups", modelled=False),
+    "list_group_members": Route("GET", "/groups/{group_id}/members", modelled=False),
     "list_extensions": Route("GET", "/brands/{brand_id}/extensions"),
     "install": Route("PUT", _EXT + "/installation"),
     "uninstall": Route("DELETE", _EXT + "/installation"),

@@ -1,9 +1,16 @@
-"""ExtensionAccount: one account of an installed extension, its name and its credentials (rotated from a Secret)."""
+"""ExtensionAccount: one account of an installed extension, its name and its credentials (rotated from a Secret).
+
+Credentials are write-only in the brand, so qxo cannot compare values. It remembers the brand's
+`credentialsUpdatedAt` right after it sent a Secret version; a later value means a Brand Administrator
+changed the credentials in the UI ("Editing Extension Accounts" in the seed), and the Secret's values
+are sent again: drift put right, never a value shown.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from qxo.qualtrics import errors
@@ -18,6 +25,11 @@ class SecretVersion:
 
     name: str
     resource_version: str
+    # The brand's credentialsUpdatedAt right after qxo sent this version (not part of the version's identity).
+    brand_stamp: datetime | None = field(default=None, compare=False)
+
+    def stamped(self, account: Account | None) -> SecretVersion:
+        return self if account is None else replace(self, brand_stamp=account.credentials_updated_at)
 
 
 @dataclass(frozen=True)
@@ -59,6 +71,21 @@ class RotateCredentials:
 
 
 @dataclass(frozen=True)
+class RestoreCredentials:
+    """Send the Secret's values again: the brand's credentials changed outside qxo since it sent them."""
+
+    account_id: str
+    credentials: Credentials
+    changed_at: datetime
+
+    def describe(self) -> str:
+        v = self.credentials.version
+        return f"re-sent the credentials of Secret {v.name} (resourceVersion {v.resource_version}) to account " \
+               f"{self.account_id}: they were changed in the brand outside qxo at " \
+               f"{self.changed_at.strftime('%Y-%m-%dT%H:%M:%SZ')}"
+
+
+@dataclass(frozen=True)
 class DeleteAccount:
     account_id: str
 
@@ -66,7 +93,17 @@ class DeleteAccount:
         return f"deleted account {self.account_id}"
 
 
-Action = CreateAccount | RenameAccount | RotateCredentials | DeleteAccount
+Action = CreateAccount | RenameAccount | RotateCredentials | RestoreCredentials | DeleteAccount
+SENDS_CREDENTIALS = (CreateAccount, RotateCredentials, RestoreCredentials)
+
+
+def changed_outside(account: Account | None, applied: SecretVersion | None) -> datetime | None:
+    """When the brand's credentials changed after qxo last sent them (someone edited them in the UI), or None.
+
+    Only a later stamp counts: an observation read before qxo's own write shows an earlier one."""
+    if account is None or applied is None or applied.brand_stamp is None:
+        return None
+    return account.credentials_updated_at if account.credentials_updated_at > applied.brand_stamp else None
 
 
 def create_request_id(uid: str, previous_id: str | None) -> str:
@@ -101,6 +138,8 @@ def plan(*, extension_id: str, name: str, credentials: Credentials, account: Acc
         actions.append(RenameAccount(account.id, name))
     if applied != credentials.version:
         actions.append(RotateCredentials(account.id, credentials))
+    elif (changed_at := changed_outside(account, applied)) is not None:
+        actions.append(RestoreCredentials(account.id, credentials, changed_at))
     return tuple(actions)
 
 
@@ -124,7 +163,7 @@ async def apply(session: BrandSession, action: Action) -> Account | None:
             account = await client.update_account(existing.id, credentials=action.credentials.values)
     elif isinstance(action, RenameAccount):
         account = await client.update_account(action.account_id, name=action.name)
-    elif isinstance(action, RotateCredentials):
+    elif isinstance(action, RotateCredentials | RestoreCredentials):
         account = await client.update_account(action.account_id, credentials=action.credentials.values)
     else:
         await client.delete_account(action.account_id)
@@ -144,4 +183,6 @@ def status_of(account: Account | None, applied: SecretVersion | None) -> dict[st
         status["creator"] = account.creator_id
     if applied is not None:
         status["appliedSecret"] = {"name": applied.name, "resourceVersion": applied.resource_version}
+        if applied.brand_stamp is not None:
+            status["appliedSecret"]["credentialsUpdatedAt"] = applied.brand_stamp.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return status

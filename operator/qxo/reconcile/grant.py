@@ -1,4 +1,10 @@
-"""AccountGrant: exactly who may use one account, with user or owner access, or all users with user access."""
+"""AccountGrant: exactly who may use one account, with user or owner access, or all users with user access.
+
+The seed's rules, as the brand applies them: only the creator or an owner (directly, or as a member of a
+group with Owner access) may change who uses an account; ownership is given to Brand Administrators.
+One rule is qxo's own: the operator never removes its own way to manage an account it did not create,
+since it could then change nothing more on it (nor delete it); that one entry is kept and reported.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from qxo.api.grant import AccountGrantSpec
-from qxo.qualtrics.models import Access, Account, Identity
+from qxo.qualtrics.models import Access, AccessEntry, Account, Identity
 from qxo.reconcile.install import refuse_same_user_twice
 from qxo.reconcile.outcome import Refused
 from qxo.reconcile.session import BrandSession
@@ -18,6 +24,7 @@ class PutAccess:
     access: Access
     added: tuple[str, ...]
     removed: tuple[str, ...]
+    kept_own_access: bool = False  # the operator's Owner entry is in `access` though the spec does not list it
 
     def describe(self) -> str:
         changes = [f"+{e}" for e in self.added] + [f"-{e}" for e in self.removed]
@@ -33,27 +40,84 @@ def entries(access: Access | None) -> set[str]:
     return found
 
 
-def check_may_change(account: Account, identity: Identity) -> None:
+def _owner_groups(access: Access | None) -> set[str]:
+    return {g.id for g in (access or Access()).groups if g.access == "Owner"}
+
+
+def may_manage(access: Access | None, account: Account, identity: Identity, member_of: frozenset[str]) -> bool:
+    """Whether `identity` may change who uses `account` if its access list were `access`: as its creator, as a
+    direct owner, or as a member of a group with Owner access (the brand decides the same way)."""
+    if identity.user_id == account.creator_id:
+        return True
+    if any(u.id == identity.user_id and u.access == "Owner" for u in (access or Access()).users):
+        return True
+    return bool(_owner_groups(access) & member_of)
+
+
+def check_may_change(account: Account, identity: Identity, member_of: frozenset[str]) -> None:
     """The seed: only an owner or the creator of an account can change who may use it."""
-    if identity.user_id != account.creator_id and identity.user_id not in account.owners:
-        raise Refused("NotOwnerOrCreator",
-                      f"spec.accountRef: the operator's identity {identity.user_name} is neither an owner nor the "
-                      f"creator of account {account.name!r}; ask an owner to give it owner access")
+    if identity.user_id in account.owners or may_manage(account.access, account, identity, member_of):
+        return
+    raise Refused("NotOwnerOrCreator",
+                  f"spec.accountRef: the operator's identity {identity.user_name} is neither an owner (directly or "
+                  f"through a group with Owner access) nor the creator of account {account.name!r}; ask an owner to "
+                  "give it owner access")
 
 
-def plan(desired: Access, account: Account, identity: Identity) -> tuple[PutAccess, ...]:
-    have, want = entries(account.access), entries(desired)
+def keep_own_access(desired: Access, account: Account, identity: Identity,
+                    member_of: frozenset[str]) -> tuple[Access, bool]:
+    """`desired`, plus a direct Owner entry for the operator's identity when `desired` would leave it unable to
+    manage an account it did not create; True when that entry was added."""
+    if may_manage(desired, account, identity, member_of):
+        return desired, False
+    users = tuple(u for u in desired.users if u.id != identity.user_id)
+    return desired.model_copy(update={"users": (*users, AccessEntry(id=identity.user_id, access="Owner"))}), True
+
+
+def plan(desired: Access, account: Account, identity: Identity,
+         member_of: frozenset[str] = frozenset()) -> tuple[PutAccess, ...]:
+    """The access write that makes `account` match `desired`, keeping the operator's own way to manage it."""
+    have = entries(account.access)
+    if have == entries(desired):
+        return ()
+    check_may_change(account, identity, member_of)
+    wanted_access, kept = keep_own_access(desired, account, identity, member_of)
+    want = entries(wanted_access)
     if have == want:
         return ()
-    check_may_change(account, identity)
-    return (PutAccess(account.id, desired, tuple(sorted(want - have)), tuple(sorted(have - want))),)
+    return (PutAccess(account.id, wanted_access, tuple(sorted(want - have)), tuple(sorted(have - want)), kept),)
 
 
-def plan_removal(account: Account | None, identity: Identity) -> tuple[PutAccess, ...]:
+def plan_removal(account: Account | None, identity: Identity,
+                 member_of: frozenset[str] = frozenset()) -> tuple[PutAccess, ...]:
     if account is None or not entries(account.access):
         return ()
-    check_may_change(account, identity)
-    return (PutAccess(account.id, Access(), (), tuple(sorted(entries(account.access)))),)
+    check_may_change(account, identity, member_of)
+    remaining, kept = keep_own_access(Access(), account, identity, member_of)
+    have, want = entries(account.access), entries(remaining)
+    if have == want:
+        return ()
+    return (PutAccess(account.id, remaining, tuple(sorted(want - have)), tuple(sorted(have - want)), kept),)
+
+
+def keeps_own_access(desired: Access, account: Account | None, identity: Identity, member_of: frozenset[str]) -> bool:
+    """Whether the operator's own Owner entry stays in the account only because qxo never removes it."""
+    return account is not None and keep_own_access(desired, account, identity, member_of)[1]
+
+
+async def operator_groups(session: BrandSession, account: Account, desired: Access | None) -> frozenset[str]:
+    """The groups with Owner access (now or as declared) that the operator's identity belongs to.
+
+    Read only for accounts the operator did not create and does not own directly: the members of each such
+    group, once per observation."""
+    identity = session.identity
+    if identity.user_id == account.creator_id:
+        return frozenset()
+    member_of = set()
+    for group_id in sorted(_owner_groups(account.access) | _owner_groups(desired)):
+        if identity.user_id in await session.group_members(group_id):
+            member_of.add(group_id)
+    return frozenset(member_of)
 
 
 async def apply(session: Any, action: PutAccess) -> None:
@@ -63,20 +127,26 @@ async def apply(session: Any, action: PutAccess) -> None:
         session.state.accounts[account.id] = account.model_copy(update={"access": access})
 
 
-def status_of(account: Account | None) -> dict[str, Any]:
+def status_of(account: Account | None, kept_owner: str | None = None) -> dict[str, Any]:
     if account is None:
         return {}
     access = account.access or Access()
-    return {
+    owners = sum(1 for e in (*access.users, *access.groups) if e.access == "Owner")
+    status: dict[str, Any] = {
         "externalId": account.id,
         "allUsers": access.all_users,
         "users": len(access.users),
         "groups": len(access.groups),
+        "owners": owners,
     }
+    if kept_owner:
+        status["keptOwner"] = kept_owner
+    return status
 
 
 async def desired_access(session: BrandSession, spec: AccountGrantSpec) -> Access:
-    """The declared access with usernames and group names resolved to brand ids; unknown ones are refused."""
+    """The declared access with usernames and group names resolved to brand ids; unknown ones are refused, and so
+    is Owner access for a user who is not a Brand Administrator (the seed gives ownership to them only)."""
     users = [entry.user for entry in spec.users]
     groups = [entry.group for entry in spec.groups]
     user_ids = await session.resolve_users(users) if users else {}
@@ -88,6 +158,15 @@ async def desired_access(session: BrandSession, spec: AccountGrantSpec) -> Acces
         if name not in group_ids:
             raise Refused("UnknownGroup", f"spec.groups[{i}].group: the brand has no group {name!r}")
     refuse_same_user_twice("spec.users", users, user_ids)
+    owners = [(i, entry) for i, entry in enumerate(spec.users) if entry.access == "Owner"]
+    if owners:
+        admins = await session.brand_administrators(user_ids[entry.user] for _, entry in owners)
+        for i, entry in owners:
+            if user_ids[entry.user] not in admins:
+                raise Refused("OwnerNotBrandAdministrator",
+                              f"spec.users[{i}]: {entry.user} is not a Brand Administrator, and ownership of an "
+                              "account is given to Brand Administrators only; give them User access, or make them a "
+                              "Brand Administrator first")
     return Access.of(all_users=spec.all_users is not None,
                      users=[(user_ids[e.user], str(e.access)) for e in spec.users],
                      groups=[(group_ids[e.group], str(e.access)) for e in spec.groups])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from qxo.api.suffixes import wildcard_reach_problem
 from qxo.qualtrics.models import Enablement, Extension
 from qxo.reconcile.outcome import Refused
 from qxo.reconcile.session import BrandSession
@@ -89,6 +90,10 @@ def check_allowed(desired: DesiredInstall, extension: Extension | None) -> None:
         raise Refused("DomainsNotEditable",
                       f"spec.domains: {extension.name} does not allow domain edits; remove spec.domains "
                       f"or declare exactly its domains: {sorted(current) or 'none'}")
+    if desired.domains is not None and desired.domains != current:
+        for domain in sorted(desired.domains):
+            if problem := wildcard_reach_problem(domain):
+                raise Refused("WildcardOverPublicSuffix", f"spec.domains: {domain}: {problem}")
 
 
 def _current_domains(extension: Extension) -> frozenset[str]:

@@ -195,7 +195,9 @@ def _known_account_id(body: Mapping[str, Any]) -> str | None:
 def _applied(body: Mapping[str, Any]) -> accounts.SecretVersion | None:
     applied = _status(body).get("appliedSecret") or {}
     if applied.get("name") and applied.get("resourceVersion"):
-        return accounts.SecretVersion(applied["name"], str(applied["resourceVersion"]))
+        stamp = applied.get("credentialsUpdatedAt")
+        return accounts.SecretVersion(applied["name"], str(applied["resourceVersion"]),
+                                      datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else None)
     return None
 
 
@@ -227,14 +229,14 @@ async def converge_account(rt: Runtime, key: ObjectKey, body: Mapping[str, Any])
                                          adopting=external_id(body) is not None)
     applied = _applied(body)
     remembered = rt.applied_secrets.get(key)
-    if remembered is not None and applied != remembered:
+    if remembered is not None:
         # Our own last write is newer than a body whose status the watch has not delivered yet:
         # planning from the stale status would send the same credentials again.
         applied = remembered
     secret_name = spec.credentials.secret_ref.name
     cached_version = rt.secret_version(key.namespace, secret_name)
-    needs_values = account is None or applied is None or applied != accounts.SecretVersion(secret_name,
-                                                                                              cached_version or "")
+    needs_values = account is None or applied is None or applied != accounts.SecretVersion(
+        secret_name, cached_version or "") or accounts.changed_outside(account, applied) is not None
     credentials = await _credentials(rt, key, spec) if needs_values else accounts.Credentials(applied, {})
     actions = accounts.plan(extension_id=extension_id, name=spec.display_name, credentials=credentials,
                             account=account, applied=applied, uid=(body.get("metadata") or {}).get("uid", ""),
@@ -243,17 +245,20 @@ async def converge_account(rt: Runtime, key: ObjectKey, body: Mapping[str, Any])
 
     async def apply_one(action: Any) -> None:
         result["account"] = await accounts.apply(session, action)
-        if isinstance(action, accounts.CreateAccount | accounts.RotateCredentials):
-            result["applied"] = action.credentials.version
+        if isinstance(action, accounts.SENDS_CREDENTIALS):
+            result["applied"] = action.credentials.version.stamped(result["account"])
 
     outcome = await carry_out(body, spec.management_policy, actions, apply_one)
+    if "applied" not in result and applied is not None and applied.brand_stamp is None \
+            and outcome.state is State.READY and result["account"] is not None:
+        result["applied"] = applied.stamped(result["account"])  # a status from before the stamp: start from now
     if "applied" in result:
         rt.applied_secrets[key] = result["applied"]
     new_applied = result.get("applied", applied)
     outcome.status = accounts.status_of(result["account"], new_applied)
     outcome.rotations = sum(1 for a in actions if isinstance(a, accounts.RotateCredentials)) \
         if outcome.state is State.READY else 0
-    if "applied" in result:
+    if any(isinstance(a, accounts.SENDS_CREDENTIALS) for a in actions) and outcome.state is State.READY:
         outcome.status["lastRotationTime"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return outcome
 
@@ -324,9 +329,16 @@ async def converge_grant(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) -
         # Gone from the brand: the ExtensionAccount re-creates it, and its new status wakes us.
         raise Waiting("WaitingForAccount", f"account {account_id} is not in the brand")
     desired = await grants.desired_access(session, spec)
-    actions = grants.plan(desired, account, session.identity)
+    member_of = await grants.operator_groups(session, account, desired)
+    actions = grants.plan(desired, account, session.identity, member_of)
     outcome = await carry_out(body, spec.management_policy, actions, lambda a: grants.apply(session, a))
-    outcome.status = grants.status_of(session.state.accounts.get(account_id))
+    kept = grants.keeps_own_access(desired, account, session.identity, member_of)
+    outcome.status = grants.status_of(session.state.accounts.get(account_id),
+                                      session.identity.user_name if kept else None)
+    if kept and outcome.state is State.READY:
+        outcome.verdict = Verdict(State.READY, outcome.verdict.reason, f"{outcome.verdict.message}; kept Owner "
+                                  f"access for the operator's identity {session.identity.user_name}, which qxo never "
+                                  "removes from an account it did not create")
     return outcome
 
 
@@ -340,7 +352,9 @@ async def finalize_grant(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) -
     if session is None:
         return Outcome.ready("the account is already gone from the brand, and its access with it")
     state = await session.observe()
-    actions = grants.plan_removal(state.accounts.get(account_id), session.identity)
+    account = state.accounts.get(account_id)
+    member_of = await grants.operator_groups(session, account, None) if account is not None else frozenset()
+    actions = grants.plan_removal(account, session.identity, member_of)
     return await carry_out(body, spec.management_policy, actions, lambda a: grants.apply(session, a))
 
 
@@ -378,11 +392,10 @@ async def converge_link(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) ->
         return Outcome.retrying(busy.reason, busy.message)
     authenticated = Condition("Authenticated", "True", "TokenRefreshed", f"access token valid until "
                                                                          f"{status['tokenExpiresAt']}")
-    failed = [check for check in link.checks if check.result != "Passed"]
-    if failed:
-        message = "; ".join(f"{check.name} {check.result}: {check.message}" for check in failed)
-        return Outcome.refused("PreflightFailed", message, status=status, extra_conditions=[
-            authenticated, Condition("PreflightPassed", "False", "PreflightFailed", message)])
+    refusal, preflight = links.judge_preflight(link.checks, spec.preflight.require_verified)
+    if refusal is not None:
+        refusal.status, refusal.extra_conditions = status, [authenticated, preflight]
+        return refusal
     _check_single_link(rt, key, spec.owner, token.organization_id)
     state = await session.observe()
     known = _status(body).get("externalId")
@@ -413,8 +426,9 @@ async def converge_link(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) ->
         outcome = await carry_out(body, spec.management_policy, actions, apply_one)
     except errors.Conflict as conflict:
         if conflict.error_code == "SALESFORCE_CONNECTION_LIMIT":
-            raise Refused("TooManyLinks", f"spec.owner: {spec.owner} already has the most Salesforce links a "
-                                          "Qualtrics user may have (5)") from None
+            # No Qualtrics page states a limit; a brand that has one says so, and waiting will not change it.
+            raise Refused("SalesforceConnectionLimit", f"spec.owner: the brand refuses another Salesforce connection "
+                                                       f"for {spec.owner}: {conflict.message}") from None
         raise
     if outcome.state is State.READY:
         rt.link_credentials[key] = applied
@@ -422,8 +436,7 @@ async def converge_link(rt: Runtime, key: ObjectKey, body: Mapping[str, Any]) ->
     if result["connection"] is not None:
         status["externalId"] = result["connection"].id
     outcome.status = status
-    outcome.extra_conditions = [authenticated, Condition("PreflightPassed", "True", "AllChecksPassed",
-                                                         f"{len(link.checks)} checks passed")]
+    outcome.extra_conditions = [authenticated, preflight]
     return outcome
 
 

@@ -83,6 +83,7 @@ def _requirements(spec: SalesforceLinkSpec) -> Requirements:
         objects=tuple(ObjectRequirement(o.name, tuple(str(a) for a in o.access)) for o in wanted.objects),
         fields=tuple(FieldRequirement(f.object, f.field, (str(f.access),)) for f in wanted.fields),
         record_types=tuple(RecordTypeRequirement(r.object, r.developer_name) for r in wanted.record_types),
+        connected_app=spec.connected_app,
     )
 
 
@@ -203,6 +204,34 @@ async def authenticate_and_check(rt: Runtime, key: ObjectKey, body: Mapping[str,
 def _endpoint_refusal(refused: EndpointRefused) -> LinkRefused:
     message = f"spec.loginURL: {refused}"
     return LinkRefused(refused.reason, message, _conditions(("False", refused.reason, message), None))
+
+
+def judge_preflight(checks: list[Check], require_verified: bool) -> tuple[Outcome | None, Condition]:
+    """The PreflightPassed condition, and the refusal that keeps the link from its connection, if any.
+
+    A Failed check refuses the link. An Unknown one (the seed: the linked user need not be a System
+    Administrator, so some checks may be unverifiable) is reported, naming the checks and the permission that
+    would verify them, and refuses the link only with spec.preflight.requireVerified."""
+    failed = [c for c in checks if c.result == "Failed"]
+    if failed:
+        message = "; ".join(f"{c.name} {c.result}: {c.message}" for c in failed)
+        return Outcome.refused("PreflightFailed", message), Condition("PreflightPassed", "False", "PreflightFailed",
+                                                                      message)
+    unknown = [c for c in checks if c.result == "Unknown"]
+    if not unknown:
+        return None, Condition("PreflightPassed", "True", "AllChecksPassed", f"{len(checks)} checks passed")
+    by_permission: dict[str, list[str]] = {}
+    for check in unknown:
+        by_permission.setdefault(check.needs or "a check in Setup, see status.checks", []).append(check.name)
+    unverified = "; ".join(f"{', '.join(names)} (verifiable with {needs})" for needs, names in by_permission.items())
+    message = f"{len(checks) - len(unknown)} checks passed, {len(unknown)} unverifiable by the integration user: " \
+              f"{unverified}"
+    condition = Condition("PreflightPassed", "Unknown", "ChecksUnverified", message)
+    if require_verified:
+        refused = f"spec.preflight.requireVerified: {message}; grant the permission named, or set " \
+                  "requireVerified: false"
+        return Outcome.refused("PreflightUnverified", refused), condition
+    return None, condition
 
 
 class LinkRefused(Exception):

@@ -52,6 +52,7 @@ class BrandSession:
         self._lock = asyncio.Lock()
         self._groups: list[Group] | None = None
         self._groups_lock = asyncio.Lock()
+        self._members: dict[str, frozenset[str]] = {}
         self._forget_metrics = metrics.observe_brand_client(identity.brand_id, lambda: client.stats)
 
     def invalidate(self) -> None:
@@ -70,6 +71,7 @@ class BrandSession:
                 self.observations += 1
                 self._stale = False
                 self._groups = None
+                self._members = {}
             return self.state
 
     async def observe_again(self, seen: int) -> BrandState:
@@ -97,6 +99,15 @@ class BrandSession:
     async def resolve_groups(self, names: Iterable[str]) -> dict[str, str]:
         ids = {group.name: group.id for group in await self.groups()}
         return {name: ids[name] for name in names if name in ids}
+
+    async def group_members(self, group_id: str) -> frozenset[str]:
+        """The user ids in a group, read once per observation (only for groups that decide who owns an account)."""
+        if group_id not in self._members:
+            self._members[group_id] = frozenset(await self.client.group_members(group_id))
+        return self._members[group_id]
+
+    async def brand_administrators(self, user_ids: Iterable[str]) -> set[str]:
+        return await self.client.brand_administrators(user_ids)
 
     async def close(self) -> None:
         self._forget_metrics()

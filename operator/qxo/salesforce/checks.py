@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from qxo.salesforce.ipranges import uncovered
-from qxo.salesforce.requirements import FIELD_ACCESS, OBJECT_ACCESS, Requirements
+from qxo.salesforce.requirements import OBJECT_ACCESS, Requirements
 
 Result = Literal["Passed", "Failed", "Unknown"]
 API_DISABLED = ("API_CURRENTLY_DISABLED", "API_DISABLED_FOR_ORG")
@@ -23,9 +23,12 @@ class Check:
     name: str
     result: Result
     message: str
+    # For an Unknown check: the permission that would let the integration user verify it, when that is why.
+    needs: str | None = None
 
     def as_dict(self) -> dict:
-        return {"name": self.name, "result": self.result, "message": self.message}
+        found = {"name": self.name, "result": self.result, "message": self.message}
+        return {**found, "needs": self.needs} if self.needs else found
 
 
 @dataclass(frozen=True)
@@ -43,31 +46,34 @@ class Unreadable:
 @dataclass
 class Facts:
     username: str
+    organization: Any = None
     profile: Any = None
     permission_sets: Any = None
     object_permissions: Any = None
     field_permissions: Any = None
-    login_ip_ranges: Any = None
-    describes: dict = field(default_factory=dict)
+    login_ip_ranges: Any = None  # (start, end) pairs from the profile's metadata, or None: no such profile
+    describes: dict = field(default_factory=dict)  # object -> its describe as the user, or Unreadable
     session_settings: Any = None
     connected_apps: Any = None
 
     def api_disabled(self) -> bool:
-        values = [self.profile, self.permission_sets, self.login_ip_ranges, *self.describes.values()]
+        values = [self.organization, self.profile, self.permission_sets, self.login_ip_ranges,
+                  *self.describes.values()]
         return any(isinstance(v, Unreadable) and v.error_code in API_DISABLED for v in values)
 
     def profile_name(self) -> str:
         return self.profile["Name"] if isinstance(self.profile, dict) else "the user's profile"
 
 
-def _unknown(name: str, *facts: Any) -> Check | None:
+def unknown_check(name: str, *facts: Any) -> Check | None:
     for fact in facts:
         if isinstance(fact, Unreadable):
-            return Check(name, "Unknown", fact.message())
+            needs = None if fact.error_code in API_DISABLED else fact.needs
+            return Check(name, "Unknown", fact.message(), needs)
     return None
 
 
-def _grant_hint(facts: Facts, section: str) -> str:
+def grant_hint(facts: Facts, section: str) -> str:
     return f"in {section} of the profile '{facts.profile_name()}' or of a permission set assigned to {facts.username}"
 
 
@@ -77,7 +83,7 @@ def check_api_enabled(facts: Facts) -> Check:
             "ApiEnabled",
             "Failed",
             f"Salesforce refuses API calls for {facts.username} (API_CURRENTLY_DISABLED): turn on 'API Enabled' "
-            f"{_grant_hint(facts, 'System Permissions')}",
+            f"{grant_hint(facts, 'System Permissions')}",
         )
     if isinstance(facts.permission_sets, Unreadable):
         return Check(
@@ -97,15 +103,19 @@ def check_api_enabled(facts: Facts) -> Check:
         "ApiEnabled",
         "Failed",
         f"neither the profile nor any permission set of {facts.username} grants API Enabled: turn it on "
-        f"{_grant_hint(facts, 'System Permissions')}",
+        f"{grant_hint(facts, 'System Permissions')}",
     )
 
 
 def check_login_ip_ranges(facts: Facts, required: list[str]) -> Check:
-    unknown = _unknown("LoginIpRanges", facts.profile, facts.login_ip_ranges)
+    unknown = unknown_check("LoginIpRanges", facts.profile, facts.login_ip_ranges)
     if unknown:
         return unknown
-    ranges = [(r["StartAddress"], r["EndAddress"]) for r in facts.login_ip_ranges]
+    if facts.login_ip_ranges is None:
+        return Check("LoginIpRanges", "Unknown",
+                     f"the Metadata API has no Profile named '{facts.profile_name()}' (a standard profile's API name "
+                     "differs from its label): check its Login IP Ranges in Setup > Profiles")
+    ranges = list(facts.login_ip_ranges)
     if not ranges:
         return Check("LoginIpRanges", "Passed", f"the profile '{facts.profile_name()}' has no login IP ranges")
     missing = uncovered(ranges, required)
@@ -130,7 +140,7 @@ def check_record_types(facts: Facts, requirements: Requirements) -> Check:
             if described.error_code == "NOT_FOUND":
                 problems.append(f"{rt.object} is not an object {facts.username} can access")
                 continue
-            return Check("RecordTypes", "Unknown", described.message())
+            return unknown_check("RecordTypes", described)
         infos = {i.get("developerName"): i for i in described.get("recordTypeInfos", [])}
         info = infos.get(rt.developer_name)
         if info is None or not info.get("active", True):
@@ -140,7 +150,7 @@ def check_record_types(facts: Facts, requirements: Requirements) -> Check:
         elif not info.get("available"):
             problems.append(
                 f"{rt.qualified} is not available to {facts.username}: add it to Record Type Settings "
-                f"{_grant_hint(facts, 'Object Settings')}"
+                f"{grant_hint(facts, 'Object Settings')}"
             )
         else:
             good.append(rt.qualified)
@@ -156,7 +166,7 @@ def _granted(rows: list[dict], key: str, flag: str) -> bool:
 def check_object_access(facts: Facts, requirements: Requirements) -> Check:
     if not requirements.objects:
         return Check("ObjectAccess", "Passed", "no object access declared")
-    unknown = _unknown("ObjectAccess", facts.permission_sets, facts.object_permissions)
+    unknown = unknown_check("ObjectAccess", facts.permission_sets, facts.object_permissions)
     if unknown:
         return unknown
     rows = [dict(r, _key=r["SobjectType"]) for r in facts.object_permissions]
@@ -177,36 +187,13 @@ def check_object_access(facts: Facts, requirements: Requirements) -> Check:
         return Check(
             "ObjectAccess",
             "Failed",
-            f"{facts.username} lacks {'; '.join(missing)}: grant it {_grant_hint(facts, 'Object Settings')}",
+            f"{facts.username} lacks {'; '.join(missing)}: grant it {grant_hint(facts, 'Object Settings')}",
         )
     return Check("ObjectAccess", "Passed", "; ".join(held))
 
 
-def check_field_access(facts: Facts, requirements: Requirements) -> Check:
-    if not requirements.fields:
-        return Check("FieldAccess", "Passed", "no field access declared")
-    unknown = _unknown("FieldAccess", facts.permission_sets, facts.field_permissions)
-    if unknown:
-        return unknown
-    rows = [dict(r, _key=r["Field"]) for r in facts.field_permissions]
-    missing, held = [], []
-    for req in requirements.fields:
-        lacking = [FIELD_ACCESS[a][1] for a in req.access if not _granted(rows, req.qualified, FIELD_ACCESS[a][0])]
-        if lacking:
-            missing.append(f"{', '.join(lacking)} on {req.qualified}")
-        held.append(f"{req.qualified}: {', '.join(FIELD_ACCESS[a][1] for a in req.access)}")
-    if missing:
-        return Check(
-            "FieldAccess",
-            "Failed",
-            f"{facts.username} lacks {'; '.join(missing)}: grant it in Field Permissions "
-            f"{_grant_hint(facts, 'Object Settings')}",
-        )
-    return Check("FieldAccess", "Passed", "; ".join(held))
-
-
 def check_session_ip_locking(facts: Facts) -> Check:
-    unknown = _unknown("SessionIpLocking", facts.session_settings)
+    unknown = unknown_check("SessionIpLocking", facts.session_settings)
     if unknown:
         return unknown
     if facts.session_settings is None:
@@ -227,7 +214,7 @@ def check_session_ip_locking(facts: Facts) -> Check:
 
 
 def _connected_app(facts: Facts, name: str, requirements: Requirements) -> Check | dict:
-    unknown = _unknown(name, facts.connected_apps)
+    unknown = unknown_check(name, facts.connected_apps)
     if unknown:
         return unknown
     rows = [r for r in facts.connected_apps if r.get("Name") == requirements.connected_app]

@@ -17,7 +17,6 @@ from qxo.salesforce.checks import (
     Facts,
     Unreadable,
     check_api_enabled,
-    check_field_access,
     check_login_ip_ranges,
     check_object_access,
     check_permitted_users,
@@ -27,11 +26,16 @@ from qxo.salesforce.checks import (
 )
 from qxo.salesforce.connection import METADATA_NS, SalesforceConnection
 from qxo.salesforce.errors import SalesforceApiError, SessionExpired
+from qxo.salesforce.field_access import check_environment, check_field_access
 from qxo.salesforce.ipranges import QUALTRICS_RANGES, parse_cidr
 from qxo.salesforce.requirements import Requirements
+from qxo.salesforce.soql import soql, soql_literal
+
+__all__ = ["CHECK_NAMES", "gather_facts", "run_preflight", "soql", "soql_literal"]
 
 log = logging.getLogger("qxo.salesforce.preflight")
 CHECK_NAMES = (
+    "Environment",
     "ApiEnabled",
     "LoginIpRanges",
     "RecordTypes",
@@ -41,23 +45,6 @@ CHECK_NAMES = (
     "RefreshTokenPolicy",
     "PermittedUsers",
 )
-
-
-def soql_literal(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def soql(fields: str, sobject: str, **where: str | Iterable[str]) -> str:
-    """SELECT fields FROM sobject WHERE a = 'x' AND b IN ('y', 'z'), every value quoted by soql_literal."""
-    clauses = [
-        f"{name} = {soql_literal(value)}"
-        if isinstance(value, str)
-        else f"{name} IN ({', '.join(soql_literal(v) for v in value)})"
-        for name, value in where.items()
-    ]
-    # Values are escaped literals and names are our own constants, so this is no injection vector.
-    text = f"SELECT {fields} FROM {sobject}"  # noqa: S608
-    return text + (" WHERE " + " AND ".join(clauses) if clauses else "")
 
 
 async def _read(what: str, needs: str, call: Awaitable):
@@ -74,6 +61,9 @@ async def gather_facts(connection: SalesforceConnection, requirements: Requireme
     info = await connection.userinfo()
     user_id = info["user_id"]
     facts = Facts(username=info.get("preferred_username") or user_id)
+    facts.organization = await _read(
+        "the Organization record", "API Enabled",
+        connection.query("SELECT Id, Name, IsSandbox, OrganizationType, InstanceName FROM Organization"))
     users = await _read(
         "the user record", "API Enabled", connection.query(soql("Id, Username, ProfileId", "User", Id=user_id))
     )
@@ -87,17 +77,15 @@ async def gather_facts(connection: SalesforceConnection, requirements: Requireme
         if isinstance(profiles, list):
             profiles = profiles[0] if profiles else {"Id": profile_id, "Name": profile_id}
         facts.profile = profiles
-        facts.login_ip_ranges = await _read(
-            "the profile's login IP ranges (LoginIpRange)",
-            VIEW_SETUP,
-            connection.query(soql("StartAddress, EndAddress", "LoginIpRange", ProfileId=profile_id)),
-        )
+        if isinstance(profiles, dict):
+            facts.login_ip_ranges = await _read(
+                "the profile's Login IP Ranges (Metadata API Profile)", METADATA_READ,
+                _login_ip_ranges(connection, profiles["Name"]))
     await _gather_permissions(connection, requirements, facts, user_id)
-    for rt in requirements.record_types:
-        if rt.object not in facts.describes:
-            facts.describes[rt.object] = await _read(
-                f"the {rt.object} describe", f"Read on {rt.object}", connection.describe(rt.object)
-            )
+    wanted = [*(rt.object for rt in requirements.record_types), *(f.object for f in requirements.fields)]
+    for sobject in dict.fromkeys(wanted):
+        facts.describes[sobject] = await _read(f"the {sobject} describe", f"Read on {sobject}",
+                                               connection.describe(sobject))
     facts.session_settings = await _read(
         "Session Settings (Metadata API SecuritySettings)", METADATA_READ, _session_settings(connection)
     )
@@ -149,6 +137,7 @@ async def _gather_permissions(connection, requirements: Requirements, facts: Fac
             ),
         )
     if requirements.fields:
+        # Only to name which permission set grants a permissionable field: the describe decides access.
         facts.field_permissions = await _read(
             "FieldPermissions",
             VIEW_SETUP,
@@ -163,6 +152,19 @@ async def _gather_permissions(connection, requirements: Requirements, facts: Fac
         )
 
 
+def _metadata_text(record, name: str) -> str:
+    return (record.findtext(f"{{{METADATA_NS}}}{name}") or "").strip()
+
+
+async def _login_ip_ranges(connection: SalesforceConnection, profile_name: str) -> list[tuple[str, str]] | None:
+    """The profile's login IP ranges from its metadata (ProfileLoginIpRange), or None when no such profile."""
+    record = await connection.read_metadata("Profile", profile_name)
+    if record is None:
+        return None
+    return [(_metadata_text(r, "startAddress"), _metadata_text(r, "endAddress"))
+            for r in record.findall(f"{{{METADATA_NS}}}loginIpRanges")]
+
+
 async def _session_settings(connection: SalesforceConnection) -> dict | None:
     record = await connection.read_metadata("SecuritySettings", "Security")
     if record is None:
@@ -170,7 +172,7 @@ async def _session_settings(connection: SalesforceConnection) -> dict | None:
     session = record.find(f"{{{METADATA_NS}}}sessionSettings")
 
     def flag(name: str) -> bool:
-        return session is not None and (session.findtext(f"{{{METADATA_NS}}}{name}") or "").strip() == "true"
+        return session is not None and _metadata_text(session, name) == "true"
 
     return {"lockSessionsToIp": flag("lockSessionsToIp"), "lockSessionsToDomain": flag("lockSessionsToDomain")}
 
@@ -181,11 +183,14 @@ async def run_preflight(
     qualtrics_ranges: Iterable[str] = QUALTRICS_RANGES,
     additional_ranges: Iterable[str] = (),
 ) -> list[Check]:
-    """Every named check, in CHECK_NAMES order, each Passed, Failed or Unknown with an actionable message."""
+    """Every named check, in CHECK_NAMES order, each Passed, Failed or Unknown with an actionable message.
+
+    Environment compares the connection's declared environment with the org it reached."""
     required = [str(parse_cidr(c, "qualtricsRanges")) for c in qualtrics_ranges]
     required += [str(parse_cidr(c, "additionalLoginIPRanges")) for c in additional_ranges]
     facts = await gather_facts(connection, requirements)
     return [
+        check_environment(facts, connection.settings.environment),
         check_api_enabled(facts),
         check_login_ip_ranges(facts, required),
         check_record_types(facts, requirements),

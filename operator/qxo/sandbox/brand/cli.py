@@ -30,6 +30,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed for ids and fault draws")
     parser.add_argument("--extra-extensions", type=int, default=0,
                         help="synthetic catalog entries beyond the seed's 32 (benchmarks; new databases only)")
+    parser.add_argument("--max-salesforce-connections", type=int, default=None, metavar="N",
+                        help="refuse a user's Salesforce connection beyond N (no Qualtrics page states a limit: "
+                             "off by default)")
     parser.set_defaults(func=main)
 
 
@@ -40,7 +43,8 @@ def main(args: argparse.Namespace) -> int:
     try:
         faults = parse_spec(args.faults)
         sandbox = BrandSandbox(args.db, latency_ms=args.latency_ms, rate_limit=args.rate_limit, faults=faults,
-                               seed=args.seed, extra_extensions=args.extra_extensions)
+                               seed=args.seed, extra_extensions=args.extra_extensions,
+                               max_salesforce_connections=args.max_salesforce_connections)
     except (FaultSpecError, ValueError) as error:
         print(f"qxo sandbox brand: {error}", file=sys.stderr)
         return 2

@@ -41,6 +41,23 @@ async def list_groups(request: web.Request) -> web.Response:
     return await run_page(request, people.list_groups, await authorize(request))
 
 
+@routes.get(V3 + "/groups/{groupId}/members")
+async def list_group_members(request: web.Request) -> web.Response:
+    return await run_page(request, people.list_group_members, await authorize(request), _m(request, "groupId"))
+
+
+@routes.post(V3 + "/groups/{groupId}/members")
+async def add_group_member(request: web.Request) -> web.Response:
+    return await run(request, people.add_group_member, await authorize(request), _m(request, "groupId"),
+                     await json_body(request))
+
+
+@routes.delete(V3 + "/groups/{groupId}/members/{userId}")
+async def remove_group_member(request: web.Request) -> web.Response:
+    return await run(request, people.remove_group_member, await authorize(request), _m(request, "groupId"),
+                     _m(request, "userId"))
+
+
 @routes.get(BRAND + "/extensions")
 async def list_extensions(request: web.Request) -> web.Response:
     caller = await authorize(request, admin=True, brand=True)
@@ -155,7 +172,8 @@ async def list_connections(request: web.Request) -> web.Response:
 @routes.post(CONN)
 async def create_connection(request: web.Request) -> web.Response:
     caller = await authorize(request)
-    return await run(request, people.create_connection, caller, _m(request, "userId"), await json_body(request))
+    return await run(request, people.create_connection, caller, _m(request, "userId"), await json_body(request),
+                     sandbox(request).max_salesforce_connections)
 
 
 @routes.get(CONN + "/{connectionId}")

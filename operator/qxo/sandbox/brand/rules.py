@@ -49,12 +49,22 @@ def domain_problem(value: Any) -> str | None:
     port = match["port"]
     if port is not None and port != "*" and not (port.isdigit() and 1 <= int(port) <= 65535):
         return "port must be a number from 1 to 65535 or *"
-    # Qualtrics does not publish how it judges a domain; the sandbox holds the rule certificate
-    # authorities follow for wildcards (CA/Browser Forum Baseline Requirements, wildcard domain
-    # validation; Ballot 96: https://cabforum.org/2013/02/20/ballot-96-wildcard-certificates-and-new-gtlds/)
-    # over the Public Suffix List (https://publicsuffix.org/), as qxo does: *.co.uk or *.amazonaws.com
-    # would open an extension to every owner under the suffix, whoever writes the list.
-    return wildcard_reach_problem(value.lower())
+    return None
+
+
+def check_written_domains(domains: list[str]) -> None:
+    """A domain list someone writes must not reach other owners' hosts.
+
+    Qualtrics does not publish how it judges a domain; the sandbox holds the rule certificate
+    authorities follow for wildcards (CA/Browser Forum Baseline Requirements, wildcard domain
+    validation; Ballot 96: https://cabforum.org/2013/02/20/ballot-96-wildcard-certificates-and-new-gtlds/)
+    over the Public Suffix List (https://publicsuffix.org/), as qxo does: *.co.uk or *.amazonaws.com
+    would open an extension to every owner under the suffix, whoever writes the list.
+    """
+    for i, value in enumerate(domains):
+        problem = wildcard_reach_problem(value)
+        if problem:
+            raise invalid("INVALID_DOMAIN", f"domains[{i}]", problem)
 
 
 def normalize_domain(value: str) -> str:

@@ -22,7 +22,7 @@ class BrandSandbox:
 
     def __init__(self, db_path: str, *, latency_ms: float = 0, rate_limit: int | None = None,
                  faults: str | dict | None = None, seed: int = 0, extra_extensions: int = 0,
-                 oauth_token_ttl: float = 3600) -> None:
+                 oauth_token_ttl: float = 3600, max_salesforce_connections: int | None = None) -> None:
         if rate_limit is not None and rate_limit < 1:
             raise ValueError("rate_limit: requests per minute must be at least 1")
         if latency_ms < 0:
@@ -34,6 +34,10 @@ class BrandSandbox:
         self.seed = seed
         self.extra_extensions = extra_extensions
         self.oauth_token_ttl = oauth_token_ttl
+        if max_salesforce_connections is not None and max_salesforce_connections < 0:
+            raise ValueError("max_salesforce_connections: must not be negative")
+        # No Qualtrics page states a per-user limit: off unless a test wants a brand that has one.
+        self.max_salesforce_connections = max_salesforce_connections
         self.brand_id = seeding.BRAND_ID
         self.store = Store(self.db_path)
         self._runner: web.AppRunner | None = None

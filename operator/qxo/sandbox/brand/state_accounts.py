@@ -16,7 +16,14 @@ from qxo.sandbox.brand.common import (
     rows_page,
     user_ids,
 )
-from qxo.sandbox.brand.rules import ApiError, check_access, check_credentials, check_name, require_object
+from qxo.sandbox.brand.rules import (
+    ApiError,
+    check_access,
+    check_credentials,
+    check_name,
+    invalid,
+    require_object,
+)
 from qxo.sandbox.brand.seed import new_id
 from qxo.sandbox.brand.state_extensions import _installation
 from qxo.sandbox.brand.store import dumps
@@ -131,8 +138,20 @@ def get_access(conn: sqlite3.Connection, caller: Caller, account_id: str) -> Out
     return read(_account(conn, account_id)["access"])
 
 
+def _owners_are_admins(conn: sqlite3.Connection, access: dict) -> None:
+    """The seed: ownership of an account is given to other Brand Administrators."""
+    for i, entry in enumerate(access["users"]):
+        if entry["access"] != "Owner":
+            continue
+        row = conn.execute("SELECT is_admin, username FROM users WHERE id = ?", (entry["id"],)).fetchone()
+        if not row[0]:
+            raise invalid("OWNER_NOT_BRAND_ADMIN", f"users[{i}].access",
+                          f"owner access is for Brand Administrators; {row[1]} is not one")
+
+
 def put_access(conn: sqlite3.Connection, caller: Caller, account_id: str, body: object) -> Outcome:
     access = check_access(body, user_ids(conn), group_ids(conn))
+    _owners_are_admins(conn, access)
     doc = _account(conn, account_id)
     _require_owner(conn, caller, doc)
     if access == doc["access"]:

@@ -16,7 +16,15 @@ from qxo.sandbox.brand.common import (
     rows_page,
     user_ids,
 )
-from qxo.sandbox.brand.rules import ApiError, check_domains, check_enablement, invalid, optional_bool, require_object
+from qxo.sandbox.brand.rules import (
+    ApiError,
+    check_domains,
+    check_enablement,
+    check_written_domains,
+    invalid,
+    optional_bool,
+    require_object,
+)
 from qxo.sandbox.brand.store import dumps
 
 EXTENSION_INCLUDES = {"domains", "enablement"}
@@ -112,6 +120,7 @@ def put_domains(conn: sqlite3.Connection, caller: Caller, extension_id: str, bod
     if not entry["domainsEditable"]:
         raise invalid("DOMAINS_NOT_EDITABLE", "domains",
                       f"{entry['name']} does not allow domain edits; its domains stay {inst['domains']}")
+    check_written_domains(domains)
     after = {**inst, "domains": domains}
     conn.execute("UPDATE installations SET doc = ? WHERE extension_id = ?", (dumps(after), extension_id))
     return changed(200, _domains_view(extension_id, domains), inst["domains"], domains)

@@ -7,11 +7,9 @@ import sqlite3
 import time
 
 from qxo.sandbox.brand.common import Caller, Outcome, changed, load, not_found, now, read, require_admin, rows_page
-from qxo.sandbox.brand.rules import ApiError, check_connection
+from qxo.sandbox.brand.rules import ApiError, check_connection, invalid, require_object
 from qxo.sandbox.brand.seed import DATACENTER_ID, new_id
 from qxo.sandbox.brand.store import dumps
-
-MAX_SALESFORCE_CONNECTIONS = 5
 
 
 def caller_for_token(conn: sqlite3.Connection, api_token: str | None, bearer: str | None) -> Caller | None:
@@ -67,6 +65,44 @@ def list_groups(conn: sqlite3.Connection, caller: Caller, offset: int, size: int
     return [load(r[0]) for r in rows], more
 
 
+def _group(conn: sqlite3.Connection, group_id: str) -> None:
+    if conn.execute("SELECT 1 FROM groups_ WHERE id = ?", (group_id,)).fetchone() is None:
+        raise not_found("GROUP_NOT_FOUND", f"group {group_id!r}")
+
+
+def list_group_members(conn: sqlite3.Connection, caller: Caller, group_id: str, offset: int, size: int):
+    """v3 "List Users in Group" (GET /groups/{groupId}/members): the members, as /users lists them."""
+    require_admin(caller)
+    _group(conn, group_id)
+    rows, more = rows_page(conn, "SELECT u.doc FROM group_members m JOIN users u ON u.id = m.user_id "
+                                 "WHERE m.group_id = ? ORDER BY u.seq", (group_id,), offset, size)
+    return [load(r[0]) for r in rows], more
+
+
+def add_group_member(conn: sqlite3.Connection, caller: Caller, group_id: str, body: object) -> Outcome:
+    """v3 "Add User to Group" (POST /groups/{groupId}/members with {"userId"}); adding a member twice is a no-op."""
+    require_admin(caller)
+    _group(conn, group_id)
+    body = require_object(body, ("userId",))
+    user_id = body.get("userId")
+    if not isinstance(user_id, str) or conn.execute("SELECT 1 FROM users WHERE id = ?", (user_id,)).fetchone() is None:
+        raise invalid("UNKNOWN_ID", "userId", "no such user in this brand")
+    if conn.execute("SELECT 1 FROM group_members WHERE group_id = ? AND user_id = ?", (group_id, user_id)).fetchone():
+        return read({"groupId": group_id, "userId": user_id})
+    conn.execute("INSERT INTO group_members VALUES (?, ?)", (group_id, user_id))
+    return changed(200, {"groupId": group_id, "userId": user_id}, None, {"groupId": group_id, "userId": user_id})
+
+
+def remove_group_member(conn: sqlite3.Connection, caller: Caller, group_id: str, user_id: str) -> Outcome:
+    """v3 "Remove User from Group" (DELETE /groups/{groupId}/members/{userId})."""
+    require_admin(caller)
+    _group(conn, group_id)
+    removed = conn.execute("DELETE FROM group_members WHERE group_id = ? AND user_id = ?", (group_id, user_id))
+    if not removed.rowcount:
+        raise not_found("USER_NOT_FOUND", f"user {user_id!r} in group {group_id!r}")
+    return changed(200, {"groupId": group_id, "userId": user_id}, {"groupId": group_id, "userId": user_id}, None)
+
+
 def _subject(conn: sqlite3.Connection, caller: Caller, user_id: str) -> None:
     """A user manages their own connections; a Brand Administrator may manage anyone's."""
     if user_id != caller.user_id:
@@ -106,14 +142,18 @@ def _org_free(conn: sqlite3.Connection, user_id: str, org_id: str, connection_id
                        f"orgId: this user already has a connection to org {org_id} (id {row[0]})", "orgId")
 
 
-def create_connection(conn: sqlite3.Connection, caller: Caller, user_id: str, body: object) -> Outcome:
+def create_connection(conn: sqlite3.Connection, caller: Caller, user_id: str, body: object,
+                      max_connections: int | None = None) -> Outcome:
+    """Link an org for a user. No Qualtrics page states a limit on connections per user; `max_connections`
+    (the sandbox's --max-salesforce-connections knob, off by default) lets tests play a brand that has one."""
     fields = check_connection(body, full=False)
     _subject(conn, caller, user_id)
     _org_free(conn, user_id, fields["orgId"])
     count = conn.execute("SELECT COUNT(*) FROM sf_connections WHERE user_id = ?", (user_id,)).fetchone()[0]
-    if count >= MAX_SALESFORCE_CONNECTIONS:
+    if max_connections is not None and count >= max_connections:
         raise ApiError(409, "SALESFORCE_CONNECTION_LIMIT",
-                       f"userId: a user has at most {MAX_SALESFORCE_CONNECTIONS} Salesforce connections", "userId")
+                       f"userId: this brand allows at most {max_connections} Salesforce connections per user",
+                       "userId")
     at = now()
     credentials = fields.pop("credentials") or {}
     doc = {"id": new_id("SC_"), "userId": user_id, **fields, "createdAt": at, "updatedAt": at}

@@ -12,8 +12,9 @@ import sys
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "salesforce",
-        help="an HTTPS Salesforce org (OAuth, REST query, describe, Metadata reads) for testing",
-        description="Serve a sandbox Salesforce org over HTTPS with a generated CA. For trying and testing qxo only.",
+        help="HTTPS Salesforce orgs (OAuth, REST query, describe, Metadata reads) for testing",
+        description="Serve a Sandbox org and its Production twin over HTTPS with a generated CA. For trying and "
+                    "testing qxo only.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free one")
@@ -22,7 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--credentials-out",
         required=True,
         metavar="FILE",
-        help="write login_url, instance_url, client_id, client_secret, refresh_token (JSON) here",
+        help="write login_url, instance_url, client_id, client_secret, refresh_token, organization_id and "
+             "production (the Production twin's organization_id and refresh_token) as JSON here",
     )
     parser.add_argument(
         "--token-lifetime", type=float, default=3600, metavar="SECONDS", help="access token lifetime (default 3600)"
