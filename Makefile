@@ -29,10 +29,12 @@ demo: $(STAMP)
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
 
-# The CRDs are generated from the pydantic models in qxo.api (tests fail when crds/ is stale).
+# The CRDs are generated from the pydantic models in qxo.api, into crds/ and the chart's crds/
+# (tests fail when either is stale).
 .PHONY: crds
 crds: $(STAMP)
 	$(BIN)/python -m qxo.api.crdgen crds
+	$(BIN)/python -m qxo.api.crdgen charts/qxo/crds
 
 # A small version of the benchmarks (docs/performance.md, docs/reliability.md): a few minutes on 2 cores.
 .PHONY: bench
