@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.qxo-installed
 PYTEST_ARGS ?=
 
-.PHONY: venv test lint demo clean
+.PHONY: venv test lint demo clean release
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,3 +42,11 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/converge.py --resources 60 --latency-ms 20 --steady refresh
 	$(BIN)/python benchmarks/chaos.py --resources 40 --kill-cycles 3
 	$(BIN)/python benchmarks/bad_input.py --fuzz-examples 100
+
+# A release's files in dist/: CRD bundle, install bundle, packaged chart (hack/release.py says which).
+# VERSION defaults to the project's (operator/qxo/__init__.py); IMAGE is the repository deployed.
+VERSION ?=
+IMAGE ?= qxo
+DIST ?= dist
+release: $(STAMP)
+	$(BIN)/python hack/release.py --version "$(VERSION)" --image "$(IMAGE)" --dist "$(DIST)"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
-
 import pytest
 import yaml
 from conftest import CRD_FILES, ROOT, by_kind, crds_present, kustomize, one
@@ -45,7 +43,9 @@ def rules_of(role: dict) -> list[tuple]:
 
 
 def project_version() -> str:
-    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    import qxo
+
+    return qxo.__version__
 
 
 @pytest.fixture(scope="module")
