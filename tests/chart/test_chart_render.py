@@ -6,8 +6,8 @@ import json
 
 import pytest
 import yaml
-from conftest import CHART, RELEASE_NAMESPACE, find, refusal, the
-from objects import problems
+from apitypes import problems
+from chartkit import CHART, RELEASE_NAMESPACE, find, refusal, the
 
 from qxo.cli import build_parser
 

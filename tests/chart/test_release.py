@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import CHART, ROOT, find, the
-from objects import problems
+from apitypes import problems
+from chartkit import CHART, ROOT, find, the
 
 import qxo
 
