@@ -12,13 +12,13 @@ from qxo.admission.causes import go_float
 from qxo.admission.cellib import CelError, CelOptional, cel_compare, cel_equal, check_int, type_name
 from qxo.admission.cellib import need as _need
 from qxo.admission.celurl import URL_FUNCTIONS, URL_METHODS
-from qxo.admission.regex import compile_go_regex
+from qxo.admission.regex import RegexError, compile_go_regex
 
 
-def _regex(pattern: str) -> re.Pattern[str]:
+def _regex(pattern: str) -> Any:
     try:
         return compile_go_regex(pattern)
-    except re.error as exc:
+    except RegexError as exc:
         raise CelError(f"invalid regex {pattern!r}: {exc}") from None
 
 
