@@ -25,6 +25,11 @@ test: lint
 
 demo: $(STAMP)
 	$(BIN)/qxo demo
+	@echo
+	@echo "Install into a real cluster (README.md, docs/deploy.md), one of:"
+	@echo "  Helm chart:      helm install qxo charts/qxo -n qxo-system --create-namespace   (hack/helm is a pinned helm)"
+	@echo "  Release bundle:  kubectl apply -f dist/qxo-crds.yaml && kubectl apply -f dist/qxo-install.yaml   (make release)"
+	@echo "  Kustomize:       kubectl apply -k manifests/"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
