@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.qxo-installed
 PYTEST_ARGS ?=
 
-.PHONY: venv test lint demo clean
+.PHONY: venv test lint demo clean release
 
 # The operator image's exact dependencies go in first, hash-checked (requirements/runtime.txt),
 # so the tests run what ships; then qxo itself with the sandboxes and the test tools.
@@ -32,14 +32,21 @@ test: lint
 
 demo: $(STAMP)
 	$(BIN)/qxo demo
+	@echo
+	@echo "Install into a real cluster (README.md, docs/deploy.md), one of:"
+	@echo "  Helm chart:      helm install qxo charts/qxo -n qxo-system --create-namespace   (hack/helm is a pinned helm)"
+	@echo "  Release bundle:  kubectl apply -f dist/qxo-crds.yaml && kubectl apply -f dist/qxo-install.yaml   (make release)"
+	@echo "  Kustomize:       kubectl apply -k manifests/"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
 
-# The CRDs are generated from the pydantic models in qxo.api (tests fail when crds/ is stale).
+# The CRDs are generated from the pydantic models in qxo.api, into crds/ and the chart's crds/
+# (tests fail when either is stale).
 .PHONY: crds
 crds: $(STAMP)
 	$(BIN)/python -m qxo.api.crdgen crds
+	$(BIN)/python -m qxo.api.crdgen charts/qxo/crds
 
 # A small version of the benchmarks (docs/performance.md, docs/reliability.md): a few minutes on 2 cores.
 .PHONY: bench
@@ -68,3 +75,10 @@ sbom: $(STAMP)
 	$(BIN)/cyclonedx-py requirements --pyproject pyproject.toml --output-reproducible \
 		--of JSON -o $(SBOM) requirements/runtime.txt
 	@echo "wrote $(SBOM)"
+# A release's files in dist/: CRD bundle, install bundle, packaged chart (hack/release.py says which).
+# VERSION defaults to the project's (operator/qxo/__init__.py); IMAGE is the repository deployed.
+VERSION ?=
+IMAGE ?= qxo
+DIST ?= dist
+release: $(STAMP)
+	$(BIN)/python hack/release.py --version "$(VERSION)" --image "$(IMAGE)" --dist "$(DIST)"

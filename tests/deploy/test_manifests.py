@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
-
 import pytest
 import yaml
 
@@ -48,7 +46,9 @@ def rules_of(role: dict) -> list[tuple]:
 
 
 def project_version() -> str:
-    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    import qxo
+
+    return qxo.__version__
 
 
 @pytest.fixture(scope="module")

@@ -219,3 +219,11 @@ async def test_an_owner_reference_removed_before_the_owner_goes_keeps_the_object
     await widgets.ok("DELETE", f"{WIDGETS}/owner")
 
     assert (await api.call("GET", f"{CONFIGMAPS}/adopted-away"))[0] == 200
+async def test_a_failed_json_patch_on_a_secret_does_not_echo_its_data(api):
+    secrets = "/api/v1/namespaces/default/secrets"
+    await api.ok("POST", secrets, {"metadata": {"name": "s"}, "stringData": {"password": "FAKE-guess-me"}})
+    for op in ({"op": "test", "path": "/data/password", "value": "bm9wZQ=="},
+               {"op": "test", "path": "/data/missing", "value": "x"}):
+        status, body, _ = await api.call("PATCH", f"{secrets}/s", [op], content_type="application/json-patch+json")
+        assert (status, body["reason"]) == (422, "Invalid")
+        assert "RkFLRS1ndWVzcy1tZQ==" not in str(body) and "FAKE-guess-me" not in str(body)

@@ -42,6 +42,37 @@ def test_json_patch_failures_are_422(ops):
     assert error.value.code == 422
 
 
+@pytest.mark.parametrize(("op", "says"), [
+    ({"op": "test", "path": "/metadata/name", "value": "b"}, "testing value /metadata/name failed"),
+    ({"op": "test", "path": "/spec/nothing", "value": 1}, "testing value /spec/nothing failed"),
+    ({"op": "remove", "path": "/spec/missing"}, "remove operation does not apply: doc is missing path: /spec/missing"),
+    ({"op": "replace", "path": "/spec/map/absent", "value": 1},
+     "replace operation does not apply: doc is missing key: /spec/map/absent"),
+    ({"op": "add", "path": "/spec/list/7", "value": 1}, "bad index /spec/list/7"),
+    ({"op": "add", "path": "/spec/none/x", "value": 1}, "path '/spec/none/x' does not exist"),
+    ({"op": "move", "from": "/spec/gone", "path": "/spec/x"}, "path '/spec/gone' does not exist"),
+    ({"op": "add", "path": "spec", "value": 1}, "invalid path 'spec'"),
+    ({"op": "add", "path": "/spec/x"}, "malformed operation"),
+    ({"op": "jump", "path": "/spec"}, "unknown operation 'jump'"),
+])
+def test_json_patch_failures_say_which_operation_in_the_servers_words(op, says):
+    with pytest.raises(ApiError) as error:
+        patches.json_patch(DOC, [{"op": "add", "path": "/spec/ok", "value": 1}, op])
+    assert error.value.message.endswith(says)
+
+
+def test_json_patch_failures_never_quote_the_document():
+    # A PATCH on a Secret may come from someone who can patch but not read it.
+    secret = {"metadata": {"name": "s"}, "data": {"password": "RkFLRS1zZWNyZXQ="}}
+    for op in ({"op": "test", "path": "/data/password", "value": "guess"},
+               {"op": "test", "path": "/data/other", "value": "x"},
+               {"op": "replace", "path": "/data/other/x", "value": "x"},
+               {"op": "move", "from": "/data/nothing", "path": "/data/x"}):
+        with pytest.raises(ApiError) as error:
+            patches.json_patch(secret, [op])
+        assert "RkFLRS1zZWNyZXQ=" not in error.value.message and "password'" not in error.value.message
+
+
 def test_merge_patch_is_rfc_7386():
     assert merge_patch({"a": {"b": 1, "c": 2}, "d": [1]}, {"a": {"b": None}, "d": [2], "e": {"f": None}}) \
         == {"a": {"c": 2}, "d": [2], "e": {}}

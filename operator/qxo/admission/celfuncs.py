@@ -13,13 +13,13 @@ from qxo.admission.cellib import CelError, CelOptional, cel_compare, cel_equal, 
 from qxo.admission.cellib import need as _need
 from qxo.admission.celnet import CIDR, IP, NET_FUNCTIONS, NET_METHODS
 from qxo.admission.celurl import URL_FUNCTIONS, URL_METHODS
-from qxo.admission.regex import compile_go_regex
+from qxo.admission.regex import RegexError, compile_go_regex
 
 
-def _regex(pattern: str) -> re.Pattern[str]:
+def _regex(pattern: str) -> Any:
     try:
         return compile_go_regex(pattern)
-    except re.error as exc:
+    except RegexError as exc:
         raise CelError(f"invalid regex {pattern!r}: {exc}") from None
 
 

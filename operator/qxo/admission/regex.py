@@ -1,53 +1,42 @@
-"""Go (RE2) regular expressions on Python's `re`: `$` and `\\z` end only at the end of text, classes stay ASCII.
+"""Regular expressions as the API server runs them: RE2 syntax and semantics, through google-re2.
 
-Python's `$` also matches before a trailing newline and its `\\d`, `\\w`, `\\s` accept any Unicode digit,
-letter or space; RE2's do not, so a pattern like `^[a-z]+$` must refuse "abc\\n" here as it does there.
+Kubernetes checks a CRD's `pattern` and CEL's `matches()`, `find()` and `findAll()` with Go's
+regexp package, which implements RE2. google-re2 binds Google's C++ RE2, the same language: `$`
+and `\\z` end only at the end of text, `\\d`, `\\w` and `\\s` are ASCII, POSIX classes such as
+`[[:alpha:]]` and `\\Q...\\E` quoting work, and look-arounds and back-references are refused as
+they are by the server. Matching takes time linear in the input, so a hostile pattern or value
+cannot stall admission or `qxo validate`.
 """
 
 from __future__ import annotations
 
 import functools
-import re
 
-_MULTILINE_FLAG = re.compile(r"\(\?[a-zA-Z]*m[a-zA-Z]*[):]")
+import re2
 
 
-def translate(pattern: str) -> str:
-    """Rewrite the end anchors of an RE2 pattern into Python's end-of-text anchor."""
-    # in multi-line mode RE2's $ means end of line, which Python's $ already does
-    multiline = _MULTILINE_FLAG.search(pattern) is not None
-    out: list[str] = []
-    index = 0
-    in_class = False
-    while index < len(pattern):
-        char = pattern[index]
-        if char == "\\" and index + 1 < len(pattern):
-            escape = pattern[index : index + 2]
-            out.append("\\Z" if escape == "\\z" and not in_class else escape)
-            index += 2
-            continue
-        if in_class:
-            in_class = char != "]"
-            out.append(char)
-        elif char == "[":
-            in_class = True
-            out.append(char)
-            # a ']' right after '[' or '[^' is a literal member, not the end of the class
-            if pattern[index + 1 : index + 2] == "^":
-                out.append("^")
-                index += 1
-            if pattern[index + 1 : index + 2] == "]":
-                out.append("]")
-                index += 1
-        elif char == "$" and not multiline:
-            out.append("\\Z")
-        else:
-            out.append(char)
-        index += 1
-    return "".join(out)
+class RegexError(ValueError):
+    """A pattern RE2 refuses; the message follows Go's `error parsing regexp: ...` prefix."""
+
+
+def _options() -> re2.Options:
+    options = re2.Options()
+    # A refused pattern is reported to the caller (a CRD compile error, a CEL evaluation error);
+    # RE2 would otherwise also log it on stderr.
+    options.log_errors = False
+    return options
+
+
+_OPTIONS = _options()
 
 
 @functools.lru_cache(maxsize=1024)
-def compile_go_regex(pattern: str) -> re.Pattern[str]:
-    """Compile an RE2 pattern with RE2's anchors and ASCII classes; re.error if Python cannot."""
-    return re.compile(translate(pattern), re.ASCII)
+def compile_go_regex(pattern: str) -> re2._Regexp:
+    """Compile an RE2 pattern (with `search`, `match`, `fullmatch`, `finditer`); RegexError if RE2 refuses it."""
+    try:
+        return re2.compile(pattern, _OPTIONS)
+    except re2.error as error:
+        detail = error.args[0] if error.args else error
+        if isinstance(detail, bytes):
+            detail = detail.decode("utf-8", "replace")
+        raise RegexError(f"error parsing regexp: {detail}") from None

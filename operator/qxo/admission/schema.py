@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import copy
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from qxo.admission.regex import compile_go_regex
+from qxo.admission.regex import RegexError, compile_go_regex
 from qxo.admission.rules import CompiledRule, compile_rules
 
 _NO_DEFAULT = object()
@@ -22,7 +21,7 @@ class Node:
     nullable: bool = False
     required: tuple[str, ...] = ()
     enum: list[Any] | None = None
-    pattern: re.Pattern[str] | None = None
+    pattern: Any = None  # a compiled RE2 pattern (qxo.admission.regex)
     pattern_text: str = ""
     format: str = ""
     min_length: int | None = None
@@ -104,7 +103,7 @@ def compile_schema(raw: Any, path: str = "openAPIV3Schema", errors: list[str] | 
         node.pattern_text = pattern
         try:
             node.pattern = compile_go_regex(pattern)
-        except re.error as exc:
+        except RegexError as exc:
             errors.append(f"{path}.pattern: {exc}")
     for name, sub in (raw.get("properties") or {}).items():
         node.properties[name] = compile_schema(sub, f"{path}.properties[{name}]", errors)

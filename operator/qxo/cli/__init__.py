@@ -16,9 +16,9 @@ import sys
 import qxo
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "qxo") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="qxo",
+        prog=prog,
         description="Qualtrics eXtensions Operator: manage a brand's extension administration as code.",
     )
     parser.add_argument("--version", action="version", version=f"qxo {qxo.__version__}")
@@ -33,11 +33,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+def main(argv: list[str] | None = None, prog: str = "qxo") -> int:
+    parser = build_parser(prog)
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)
     if func is None:
         parser.print_help(sys.stderr)
         return 2
     return int(func(args) or 0)
+
+
+def kubectl_plugin() -> int:
+    """`kubectl qxo ...`: kubectl runs `kubectl-qxo` from the PATH with the rest of the command line."""
+    return main(prog="kubectl qxo")

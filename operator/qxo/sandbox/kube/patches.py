@@ -6,6 +6,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import jsonpatch
+import jsonpointer
+
 from qxo.sandbox.kube.errors import ApiError
 
 MERGE = "application/merge-patch+json"
@@ -15,95 +18,48 @@ APPLY = "application/apply-patch+yaml"
 
 
 def _unprocessable(message: str) -> ApiError:
-    return ApiError(422, message, reason="Invalid")
+    return ApiError(422, f"the server rejected our request due to an error in our request: {message}",
+                    reason="Invalid")
 
 
-def _pointer(path: str) -> list[str]:
-    if path == "":
-        return []
-    if not path.startswith("/"):
-        raise _unprocessable(f"the server rejected our request due to an error in our request: invalid path {path!r}")
-    return [part.replace("~1", "/").replace("~0", "~") for part in path[1:].split("/")]
-
-
-def _resolve(doc: Any, parts: list[str], path: str) -> Any:
-    for part in parts:
-        if isinstance(doc, dict) and part in doc:
-            doc = doc[part]
-        elif isinstance(doc, list) and part.isdigit() and int(part) < len(doc):
-            doc = doc[int(part)]
-        else:
-            raise _unprocessable(f"the server rejected our request due to an error in our request: "
-                                 f"path {path!r} does not exist")
-    return doc
-
-
-def _add(doc: Any, parts: list[str], value: Any, path: str, replace: bool) -> Any:
-    if not parts:
-        return value
-    parent = _resolve(doc, parts[:-1], path)
-    last = parts[-1]
-    if isinstance(parent, dict):
-        if replace and last not in parent:
-            raise _unprocessable(f"the server rejected our request due to an error in our request: "
-                                 f"replace operation does not apply: doc is missing key: {path}")
-        parent[last] = value
-    elif isinstance(parent, list):
-        if last == "-" and not replace:
-            parent.append(value)
-        elif last.isdigit() and int(last) <= len(parent) - (1 if replace else 0):
-            if replace:
-                parent[int(last)] = value
-            else:
-                parent.insert(int(last), value)
-        else:
-            raise _unprocessable(f"the server rejected our request due to an error in our request: bad index {path}")
-    else:
-        raise _unprocessable(f"the server rejected our request due to an error in our request: bad path {path}")
-    return doc
-
-
-def _remove(doc: Any, parts: list[str], path: str) -> Any:
-    parent = _resolve(doc, parts[:-1], path)
-    last = parts[-1] if parts else ""
-    if isinstance(parent, dict) and last in parent:
-        return parent.pop(last)
-    if isinstance(parent, list) and last.isdigit() and int(last) < len(parent):
-        return parent.pop(int(last))
-    raise _unprocessable(f"the server rejected our request due to an error in our request: "
-                         f"remove operation does not apply: doc is missing path: {path}")
+def _failure(op: dict[str, Any], error: Exception) -> ApiError:
+    """The API server's words for a failed operation, never the library's: jsonpatch's messages quote
+    the values and documents involved, and a PATCH on a Secret must not echo its data back."""
+    kind, path, source = op.get("op"), op.get("path"), op.get("from")
+    if isinstance(error, jsonpatch.InvalidJsonPatch):
+        if kind not in ("add", "remove", "replace", "move", "copy", "test"):
+            return _unprocessable(f"unknown operation {kind!r}")
+        return _unprocessable("malformed operation")
+    if isinstance(error, jsonpointer.JsonPointerException) and not str(path).startswith("/"):
+        return _unprocessable(f"invalid path {path!r}")
+    if kind == "test":
+        return _unprocessable(f"testing value {path} failed")
+    if kind == "replace":
+        return _unprocessable(f"replace operation does not apply: doc is missing key: {path}")
+    if kind == "remove":
+        return _unprocessable(f"remove operation does not apply: doc is missing path: {path}")
+    if kind in ("move", "copy"):
+        return _unprocessable(f"path {source!r} does not exist")
+    if isinstance(error, jsonpatch.JsonPatchConflict) and not isinstance(error, jsonpatch.JsonPatchPathNotFound):
+        return _unprocessable(f"bad index {path}")
+    return _unprocessable(f"path {path!r} does not exist")
 
 
 def json_patch(target: dict[str, Any], operations: Any) -> dict[str, Any]:
+    """RFC 6902 by jsonpatch, one operation at a time so a failure names the operation's path."""
     if not isinstance(operations, list):
         raise ApiError(400, "the server rejected our request due to an error in our request: "
                             "json patch must be a list of operations")
     doc: Any = copy.deepcopy(target)
     for op in operations:
-        if not isinstance(op, dict) or "op" not in op or "path" not in op:
-            raise _unprocessable("the server rejected our request due to an error in our request: malformed operation")
-        path = op["path"]
-        parts = _pointer(path)
-        kind = op["op"]
-        if kind == "test":
-            if _resolve(doc, parts, path) != op.get("value"):
-                raise _unprocessable(f"the server rejected our request due to an error in our request: "
-                                     f"testing value {path} failed")
-        elif kind in ("add", "replace"):
-            doc = _add(doc, parts, copy.deepcopy(op.get("value")), path, replace=kind == "replace")
-        elif kind == "remove":
-            _remove(doc, parts, path)
-        elif kind in ("move", "copy"):
-            source = op.get("from", "")
-            value = _resolve(doc, _pointer(source), source)
-            if kind == "move":
-                _remove(doc, _pointer(source), source)
-            doc = _add(doc, parts, copy.deepcopy(value), path, replace=False)
-        else:
-            raise _unprocessable(f"the server rejected our request due to an error in our request: "
-                                 f"unknown operation {kind!r}")
+        if not isinstance(op, dict) or "op" not in op or not isinstance(op.get("path"), str):
+            raise _unprocessable("malformed operation")
+        try:
+            doc = jsonpatch.JsonPatch([op]).apply(doc, in_place=True)
+        except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as error:
+            raise _failure(op, error) from None
     if not isinstance(doc, dict):
-        raise _unprocessable("the server rejected our request due to an error in our request: result is not an object")
+        raise _unprocessable("result is not an object")
     return doc
 
 
