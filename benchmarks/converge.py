@@ -1,6 +1,6 @@
 """Convergence benchmark: qxo against a bare kopf operator on N resources, then qxo's steady state.
 
-    python benchmarks/converge.py --resources 1000 --latency-ms 20 [--rate-limit R] [--budget B] [--json]
+    python benchmarks/converge.py --resources 1000 --latency-ms 20 [--rate-limit R] [--budget B] [--kube real] [--json]
 
 Each phase gets fresh sandbox processes: the resources are created first, then the operator starts,
 and the clock runs from its start until every resource is Ready for its generation (a watch per
@@ -25,7 +25,7 @@ from urllib import request as urllib_request
 
 import harness
 import workload
-from harness import BrandSandbox, Cluster, KubeSandbox, Process, ReadyWatch
+from harness import BrandSandbox, Cluster, KubeSandbox, Process, ReadyWatch, RealKube
 
 HERE = Path(__file__).resolve().parent
 MAX_BUDGET = 60000  # the most spec.rateLimit.requestsPerMinute accepts
@@ -37,7 +37,7 @@ def converge_qxo(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     installs = (args.resources + 3) // 5 + 1
     brand = BrandSandbox(workdir, latency_ms=args.latency_ms, rate_limit=args.rate_limit,
                          extra_extensions=installs).start()
-    kube = KubeSandbox(workdir).start()
+    kube = harness.kube_for(args.kube, workdir).start()
     cluster = Cluster(kube)
     metrics_port = harness.free_port()
     operator = Process(harness.qxo_operator("--namespace", harness.NAMESPACE, "--metrics-port", str(metrics_port)),
@@ -132,7 +132,8 @@ def call_rate(calls: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
             "brand_calls_per_second": series if seconds < 400 else None}
 
 
-def steady_state(args: argparse.Namespace, cluster: Cluster, brand: BrandSandbox, kube: KubeSandbox) -> dict[str, Any]:
+def steady_state(args: argparse.Namespace, cluster: Cluster, brand: BrandSandbox,
+                 kube: KubeSandbox | RealKube) -> dict[str, Any]:
     """Two idle intervals after convergence: brand reads and writes, Kubernetes calls."""
     time.sleep(1)  # the last status patches and Events settle
     before, kube_before = brand.totals(), kube.stats()
@@ -156,7 +157,7 @@ def steady_state(args: argparse.Namespace, cluster: Cluster, brand: BrandSandbox
 
 
 def converge_bare(args: argparse.Namespace, workdir: Path, base_url: str) -> dict[str, Any]:
-    kube = KubeSandbox(workdir, name="bare-kube").start()
+    kube = harness.kube_for(args.kube, workdir, name="bare-kube").start()
     cluster = Cluster(kube)
     operator = Process([sys.executable, str(HERE / "bare_operator.py"), "--namespace", harness.NAMESPACE],
                        workdir / "bare-operator.log", env={"KUBECONFIG": str(kube.kubeconfig)})
@@ -186,8 +187,8 @@ def converge_bare(args: argparse.Namespace, workdir: Path, base_url: str) -> dic
 
 def one_run(args: argparse.Namespace) -> dict[str, Any]:
     with harness.workdir(args.keep_logs, "qxo-bench-") as workdir:
-        result = {"latency_ms": args.latency_ms, "rate_limit": args.rate_limit, "budget": budget(args),
-                  **converge_qxo(args, workdir)}
+        result = {"kube": args.kube, "latency_ms": args.latency_ms, "rate_limit": args.rate_limit,
+                  "budget": budget(args), **converge_qxo(args, workdir)}
         if not args.skip_bare:
             result.update(converge_bare(args, workdir, "http://127.0.0.1:9"))
             result["throughput_ratio_vs_bare_kopf"] = round(
@@ -221,6 +222,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--resync-seconds", type=int, default=30, help="the brand's resyncInterval (at least 30)")
     parser.add_argument("--steady", choices=("resync", "refresh"), default="resync",
                         help="idle for two resync intervals, or trigger two observations by annotation")
+    parser.add_argument("--kube", choices=("sandbox", "real"), default="sandbox",
+                        help="the kube sandbox, or the real control plane of hack/real-cluster (same workload and "
+                             "keys; kube_sandbox_cpu_seconds is then the control plane's CPU)")
     parser.add_argument("--runs", type=int, default=1, help="repeat and report medians")
     parser.add_argument("--timeout", type=float, default=900, help="seconds to wait for all Ready")
     parser.add_argument("--skip-bare", action="store_true", help="qxo only (no bare kopf baseline)")

@@ -44,6 +44,23 @@ def test_converge_reports_every_figure_and_writes_only_what_is_needed():
     assert all("waiting" not in report["converges"][kind] for kind in declared)
 
 
+@pytest.mark.e2e
+def test_converge_on_the_real_control_plane_reports_the_same_figures(real_cluster):
+    """`--kube real`: the same workload and JSON keys against hack/real-cluster (its own control plane)."""
+    sandbox_keys = {"converge_seconds", "bare_kopf_converge_seconds", "throughput_ratio_vs_bare_kopf",
+                    "kube_requests", "kube_requests_by_verb", "kube_sandbox_cpu_seconds", "brand_writes",
+                    "changes_needed", "steady_state_writes", "steady_state_kube_requests", "converges"}
+    report = run_script("converge.py", "--resources", "8", "--steady", "refresh", "--kube", "real")
+    assert report["kube"] == "real" and sandbox_keys <= set(report)
+    assert report["brand_writes"] == report["changes_needed"] == 2 * 3 + 3 + 2
+    assert report["steady_state_writes"] == 0
+    # The API server's own counters: one status patch per object, as on the sandbox.
+    patches = report["kube_requests_by_verb"]["patch"]
+    assert {kind: patches[f"{kind}s/status"] for kind in ("extensioninstall", "extensionaccount", "accountgrant")} \
+        == {"extensioninstall": 2, "extensionaccount": 3, "accountgrant": 2}
+    assert report["kube_sandbox_cpu_seconds"] > 0  # etcd, kube-apiserver and kube-controller-manager
+
+
 @pytest.fixture(scope="module")
 def chaos() -> dict:
     return run_script("chaos.py", "--resources", "8", "--kill-cycles", "1", "--kill-every", "2",
