@@ -18,7 +18,7 @@ from qxo.api import KINDS, VERSION
 from qxo.api.crdgen import build_crd, crd_filename, main, structural_schema
 from qxo.api.install import Enablement
 
-FORBIDDEN = {"$ref", "anyOf", "oneOf", "allOf", "not", "title", "$defs", "additionalProperties"}
+FORBIDDEN = {"$ref", "anyOf", "oneOf", "allOf", "not", "title", "$defs"}
 
 
 def nodes(schema: dict[str, Any], path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
@@ -27,6 +27,8 @@ def nodes(schema: dict[str, Any], path: str = "") -> Iterator[tuple[str, dict[st
         yield from nodes(child, f"{path}.{name}" if path else name)
     if "items" in schema:
         yield from nodes(schema["items"], f"{path}[]")
+    if isinstance(schema.get("additionalProperties"), dict):
+        yield from nodes(schema["additionalProperties"], f"{path}{{}}")
 
 
 def root_schema(kind: str) -> dict[str, Any]:
@@ -51,14 +53,17 @@ def test_schema_is_structural_with_a_type_everywhere_and_no_unions(kind):
     for path, node in nodes(root_schema(kind)):
         assert "type" in node, path
         assert not FORBIDDEN & set(node), (path, FORBIDDEN & set(node))
-        if node["type"] == "object" and path:
+        if "additionalProperties" in node:  # a map (label selectors' matchLabels): typed values, bounded size
+            assert isinstance(node["additionalProperties"], dict) and "properties" not in node, path
+            assert "maxProperties" in node, path
+        elif node["type"] == "object" and path:
             assert node.get("properties") or path == "metadata", path
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_every_field_has_a_description_for_kubectl_explain(kind):
     for path, node in nodes(root_schema(kind)):
-        if not path.endswith("[]") and path != "metadata":
+        if not path.endswith(("[]", "{}")) and path != "metadata":
             assert len(node.get("description", "")) > 8, path
 
 
@@ -96,7 +101,7 @@ def test_admission_compiles_every_rule_and_pattern_of_the_crd(kind):
 
 
 def test_every_spec_has_the_policies_and_every_status_the_conditions():
-    for kind in KINDS:
+    for kind in set(KINDS) - {"ExtensionPolicy"}:
         schema = root_schema(kind)
         spec, status = schema["properties"]["spec"], schema["properties"]["status"]
         assert spec["properties"]["deletionPolicy"]["enum"] == ["Delete", "Orphan"]
@@ -134,8 +139,26 @@ def test_printer_columns_names_and_status_subresource(kind, key_column):
 def test_short_names_are_the_shared_ones():
     assert {kind: tuple(build_crd(model)["spec"]["names"]["shortNames"]) for kind, model in KINDS.items()} == {
         "QualtricsBrand": ("qbrand",), "ExtensionInstall": ("qxinstall",), "ExtensionAccount": ("qxaccount",),
-        "AccountGrant": ("qxgrant",), "SalesforceLink": ("sflink",),
+        "AccountGrant": ("qxgrant",), "SalesforceLink": ("sflink",), "ClusterQualtricsBrand": ("cqbrand",),
+        "ExtensionPolicy": ("qxpolicy",),
     }
+
+
+def test_the_platform_kinds_are_cluster_scoped_and_the_rest_namespaced():
+    scopes = {kind: build_crd(model)["spec"]["scope"] for kind, model in KINDS.items()}
+    cluster = {kind for kind, scope in scopes.items() if scope == "Cluster"}
+    assert cluster == {"ClusterQualtricsBrand", "ExtensionPolicy"}
+    assert set(scopes.values()) == {"Cluster", "Namespaced"}
+
+
+def test_a_policy_is_a_declaration_without_status_conditions_or_reconcile_policies():
+    crd = build_crd(KINDS["ExtensionPolicy"])
+    version = crd["spec"]["versions"][0]
+    schema = version["schema"]["openAPIV3Schema"]
+    assert "status" not in schema["properties"] and "subresources" not in version
+    assert [column["name"] for column in version["additionalPrinterColumns"]] == ["AGE"]
+    assert not {"deletionPolicy", "managementPolicy"} & set(schema["properties"]["spec"]["properties"])
+    assert "qxo.dev/paused" not in schema["description"]
 
 
 def test_root_metadata_is_only_typed_as_the_api_server_demands():

@@ -16,6 +16,8 @@ CRD_FILES = [
     "qxo.dev_extensionaccounts.yaml",
     "qxo.dev_accountgrants.yaml",
     "qxo.dev_salesforcelinks.yaml",
+    "qxo.dev_clusterqualtricsbrands.yaml",
+    "qxo.dev_extensionpolicies.yaml",
 ]
 
 

@@ -8,6 +8,7 @@ Build a status with the kind's status model, `status.set_condition(...)`, and pa
 
 from qxo.api.account import ExtensionAccount, ExtensionAccountSpec, ExtensionAccountStatus
 from qxo.api.brand import QualtricsBrand, QualtricsBrandSpec, QualtricsBrandStatus
+from qxo.api.cluster_brand import BrandKind, BrandReference, ClusterQualtricsBrand, ClusterQualtricsBrandSpec
 from qxo.api.common import (
     API_VERSION,
     EXTERNAL_ID_ANNOTATION,
@@ -21,12 +22,14 @@ from qxo.api.common import (
     ManagementPolicy,
     Resource,
 )
+from qxo.api.extension_policy import ExtensionPolicy, ExtensionPolicySpec
 from qxo.api.grant import AccountGrant, AccountGrantSpec, AccountGrantStatus
 from qxo.api.install import ExtensionInstall, ExtensionInstallSpec, ExtensionInstallStatus
 from qxo.api.salesforce import SalesforceLink, SalesforceLinkSpec, SalesforceLinkStatus
 
 KINDS: dict[str, type[Resource]] = {
-    kind.KIND: kind for kind in (QualtricsBrand, ExtensionInstall, ExtensionAccount, AccountGrant, SalesforceLink)
+    kind.KIND: kind for kind in (QualtricsBrand, ExtensionInstall, ExtensionAccount, AccountGrant, SalesforceLink,
+                                 ClusterQualtricsBrand, ExtensionPolicy)
 }
 
 
@@ -36,9 +39,38 @@ def parse_object(body: dict) -> Resource:
 
 
 __all__ = [
-    "API_VERSION", "EXTERNAL_ID_ANNOTATION", "FINALIZER", "GROUP", "KINDS", "PAUSED_ANNOTATION", "VERSION",
-    "AccountGrant", "AccountGrantSpec", "AccountGrantStatus", "Condition", "ConditionStatus", "DeletionPolicy",
-    "ExtensionAccount", "ExtensionAccountSpec", "ExtensionAccountStatus", "ExtensionInstall", "ExtensionInstallSpec",
-    "ExtensionInstallStatus", "ManagementPolicy", "QualtricsBrand", "QualtricsBrandSpec", "QualtricsBrandStatus",
-    "Resource", "SalesforceLink", "SalesforceLinkSpec", "SalesforceLinkStatus", "parse_object",
+    "API_VERSION",
+    "EXTERNAL_ID_ANNOTATION",
+    "FINALIZER",
+    "GROUP",
+    "KINDS",
+    "PAUSED_ANNOTATION",
+    "VERSION",
+    "AccountGrant",
+    "AccountGrantSpec",
+    "AccountGrantStatus",
+    "BrandKind",
+    "BrandReference",
+    "ClusterQualtricsBrand",
+    "ClusterQualtricsBrandSpec",
+    "Condition",
+    "ConditionStatus",
+    "DeletionPolicy",
+    "ExtensionAccount",
+    "ExtensionAccountSpec",
+    "ExtensionAccountStatus",
+    "ExtensionInstall",
+    "ExtensionInstallSpec",
+    "ExtensionInstallStatus",
+    "ExtensionPolicy",
+    "ExtensionPolicySpec",
+    "ManagementPolicy",
+    "QualtricsBrand",
+    "QualtricsBrandSpec",
+    "QualtricsBrandStatus",
+    "Resource",
+    "SalesforceLink",
+    "SalesforceLinkSpec",
+    "SalesforceLinkStatus",
+    "parse_object",
 ]

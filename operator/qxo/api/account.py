@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, ClassVar
 
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
+from qxo.api.cluster_brand import BrandReference
 from qxo.api.common import (
     DISPLAY_TEXT,
     ApiModel,
@@ -18,7 +19,9 @@ from qxo.api.common import (
     SecretKey,
     SpecBase,
     StatusBase,
+    cel,
 )
+from qxo.api.install import EXTENSION_ID
 
 
 class AccountSecretRef(ApiModel):
@@ -41,8 +44,22 @@ class AccountCredentials(ApiModel):
 class ExtensionAccountSpec(SpecBase):
     """Desired account of an installed extension."""
 
-    install_ref: LocalObjectReference
-    """The ExtensionInstall this account belongs to."""
+    model_config = ConfigDict(json_schema_extra=cel(
+        ("has(self.installRef) != has(self.brandRef)",
+         "set installRef (an ExtensionInstall in this namespace) or brandRef with extensionId (an extension installed "
+         "on a ClusterQualtricsBrand), exactly one of them", ".installRef"),
+        ("has(self.brandRef) == has(self.extensionId)", "brandRef and extensionId go together", ".extensionId"),
+        ("!has(self.brandRef) || self.brandRef.kind == 'ClusterQualtricsBrand'",
+         "brandRef names a ClusterQualtricsBrand; for a QualtricsBrand use installRef", ".brandRef.kind"),
+    ))
+
+    install_ref: LocalObjectReference | None = None
+    """The ExtensionInstall this account belongs to, in this namespace."""
+    brand_ref: BrandReference | None = None
+    """Instead of installRef: the ClusterQualtricsBrand whose installed extension spec.extensionId this account belongs
+    to. The install is the platform's; this object never changes it."""
+    extension_id: Annotated[str, StringConstraints(min_length=2, max_length=63, pattern=EXTENSION_ID)] | None = None
+    """With brandRef: catalog id of the extension installed on the ClusterQualtricsBrand."""
     display_name: Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=DISPLAY_TEXT)]
     """Name of the account as users see it in workflows; the natural key for adoption."""
     credentials: AccountCredentials

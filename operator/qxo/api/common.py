@@ -324,6 +324,7 @@ class Resource(BaseModel):
 
     KIND: ClassVar[str]
     PLURAL: ClassVar[str]
+    SCOPE: ClassVar[str] = "Namespaced"  # or "Cluster": the CRD's scope, and how the operator names the object
     SHORT_NAMES: ClassVar[tuple[str, ...]]
     KEY_COLUMN: ClassVar[tuple[Printer, ...]]
 

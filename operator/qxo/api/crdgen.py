@@ -25,11 +25,12 @@ ANNOTATIONS = (
     " existing remote object."
 )
 
-_DROPPED = {"title", "$defs", "additionalProperties"}
+_DROPPED = {"title", "$defs"}
 # Key order in the generated files, so a reviewer reads a field's meaning before its constraints.
 _ORDER = ("description", "type", "format", "enum", "default", "pattern", "minLength", "maxLength", "minimum",
-          "maximum", "minItems", "maxItems", "x-kubernetes-list-type", "x-kubernetes-list-map-keys", "items",
-          "properties", "required", "x-kubernetes-validations")
+          "maximum", "minItems", "maxItems", "maxProperties", "x-kubernetes-list-type", "x-kubernetes-list-map-keys",
+          "items",
+          "properties", "additionalProperties", "required", "x-kubernetes-validations")
 
 
 class SchemaError(ValueError):
@@ -52,6 +53,10 @@ def _structural(node: dict[str, Any], defs: dict[str, Any], where: str) -> dict[
             out[key] = {name: _property(schema, defs, f"{where}.{name}") for name, schema in value.items()}
         elif key == "items":
             out[key] = _structural(value, defs, f"{where}[]")
+        elif key == "additionalProperties":
+            # `false` is pydantic's extra="forbid", which pruning already does; a schema is a map's values.
+            if isinstance(value, dict):
+                out[key] = _structural(value, defs, f"{where}{{}}")
         elif key == "x-kubernetes-validations":
             out[key] = [{k: rule[k] for k in ("rule", "message", "messageExpression", "fieldPath") if k in rule}
                         for rule in value]
@@ -59,7 +64,7 @@ def _structural(node: dict[str, Any], defs: dict[str, Any], where: str) -> dict[
             out[key] = copy.deepcopy(value)
     if "type" not in out:
         raise SchemaError(f"{where}: no type")
-    if out["type"] == "object" and "properties" not in out:
+    if out["type"] == "object" and "properties" not in out and "additionalProperties" not in out:
         raise SchemaError(f"{where}: free-form objects are not structural")
     if out.get("required") == []:
         del out["required"]
@@ -107,28 +112,31 @@ def _condition_column(condition: str) -> dict[str, Any]:
 def build_crd(kind: type[Resource]) -> dict[str, Any]:
     """The apiextensions.k8s.io/v1 CustomResourceDefinition of one qxo kind."""
     spec_model = kind.model_fields["spec"].annotation
-    status_model = kind.model_fields["status"].annotation
     spec = structural_schema(spec_model)
-    status = structural_schema(status_model)
-    columns = [_condition_column("Ready"), _condition_column("Synced")]
+    # A kind the operator reconciles has a status and conditions; a declaration only it reads (ExtensionPolicy)
+    # has neither, and none of the annotations that steer reconciling.
+    reconciled = "status" in kind.model_fields
+    columns = [_condition_column("Ready"), _condition_column("Synced")] if reconciled else []
     columns += [
         {"name": column.name.upper(), "type": column.type, "description": column.description,
          "jsonPath": column.json_path}
         for column in kind.KEY_COLUMN
     ]
     columns.append({"name": "AGE", "type": "date", "jsonPath": ".metadata.creationTimestamp"})
+    properties = {
+        "apiVersion": {"type": "string", "description": "APIVersion of this object: qxo.dev/v1alpha1."},
+        "kind": {"type": "string", "description": f"Kind of this object: {kind.KIND}."},
+        # The API server forbids anything but `type` on the root metadata (even a description).
+        "metadata": {"type": "object"},
+        "spec": spec,
+    }
+    if reconciled:
+        properties["status"] = structural_schema(kind.model_fields["status"].annotation)
     root = {
-        "description": " ".join((kind.__doc__ or "").split()) + ANNOTATIONS,
+        "description": " ".join((kind.__doc__ or "").split()) + (ANNOTATIONS if reconciled else ""),
         "type": "object",
         "required": ["spec"],
-        "properties": {
-            "apiVersion": {"type": "string", "description": "APIVersion of this object: qxo.dev/v1alpha1."},
-            "kind": {"type": "string", "description": f"Kind of this object: {kind.KIND}."},
-            # The API server forbids anything but `type` on the root metadata (even a description).
-            "metadata": {"type": "object"},
-            "spec": spec,
-            "status": status,
-        },
+        "properties": properties,
     }
     singular = kind.KIND.lower()
     return {
@@ -145,12 +153,12 @@ def build_crd(kind: type[Resource]) -> dict[str, Any]:
                 "shortNames": list(kind.SHORT_NAMES),
                 "categories": [CATEGORY],
             },
-            "scope": "Namespaced",
+            "scope": kind.SCOPE,
             "versions": [{
                 "name": VERSION,
                 "served": True,
                 "storage": True,
-                "subresources": {"status": {}},
+                **({"subresources": {"status": {}}} if reconciled else {}),
                 "additionalPrinterColumns": columns,
                 "schema": {"openAPIV3Schema": root},
             }],

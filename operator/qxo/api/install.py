@@ -7,12 +7,12 @@ from typing import Annotated, ClassVar
 
 from pydantic import ConfigDict, Field, StringConstraints
 
+from qxo.api.cluster_brand import BrandReference
 from qxo.api.common import (
     BAD_PORT,
     PORT,
     ApiModel,
     GroupName,
-    LocalObjectReference,
     ObservedModel,
     Printer,
     Resource,
@@ -75,8 +75,9 @@ class Enablement(ApiModel):
 class ExtensionInstallSpec(SpecBase):
     """Desired installation of one catalog extension in a brand."""
 
-    brand_ref: LocalObjectReference
-    """The QualtricsBrand to install into."""
+    brand_ref: BrandReference
+    """The brand to install into: a QualtricsBrand in this namespace, or a ClusterQualtricsBrand (one ExtensionInstall
+    in the cluster owns each extension of a ClusterQualtricsBrand; docs/tenancy.md)."""
     extension_id: Annotated[str, StringConstraints(min_length=2, max_length=63, pattern=EXTENSION_ID)]
     """Catalog id of the extension (e.g. webservice, brandwatch)."""
     terms_accepted: bool = False

@@ -16,6 +16,7 @@ from typing import Protocol
 from qxo.api.account import ExtensionAccount
 from qxo.api.brand import QualtricsBrand
 from qxo.api.catalog import BY_ID
+from qxo.api.cluster_brand import DEFAULT_CREDENTIALS_NAMESPACE, ClusterQualtricsBrand
 from qxo.api.common import CREDENTIALS_LABEL, EXTERNAL_ID_ANNOTATION, PAUSED_ANNOTATION, CABundleRef, Resource
 from qxo.api.documents import Document, Problem
 from qxo.api.grant import AccountGrant
@@ -59,8 +60,10 @@ class KeyedStore:
 
 
 def semantic_problems(parsed: list[Parsed], others: list[Document], *, across: bool = True,
-                      allowlist: Allowlist = DEFAULT) -> list[Problem]:
-    """Every semantic problem of the set, in document order per check; `across=False` keeps to single objects."""
+                      allowlist: Allowlist = DEFAULT, elsewhere: Iterable[Parsed] = ()) -> list[Problem]:
+    """Every semantic problem of the set, in document order per check; `across=False` keeps to single objects.
+
+    `elsewhere` are objects known to exist though not checked here (the platform's, given to --policy)."""
     problems: list[Problem] = []
     for item in parsed:
         problems += annotation_problems(item)
@@ -73,7 +76,7 @@ def semantic_problems(parsed: list[Parsed], others: list[Document], *, across: b
     store = KeyedStore.of(others)
     problems += secret_data_problems(others)
     problems += duplicate_name_problems(parsed)
-    present = {(item.obj.kind, item.namespace, item.obj.metadata.name) for item in parsed}
+    present = {(item.obj.kind, item.namespace, item.obj.metadata.name) for item in (*parsed, *elsewhere)}
     unlabelled = unlabelled_secrets(others)
     for item in parsed:
         problems += reference_problems(item, present)
@@ -89,7 +92,7 @@ def endpoint_problems(item: Parsed, allowlist: Allowlist) -> Iterator[Problem]:
     A pull request pointing a brand or a link at another host fails its check here, with the same
     defaults and `--allow-endpoint` patterns the operator applies.
     """
-    if isinstance(item.obj, QualtricsBrand):
+    if isinstance(item.obj, QualtricsBrand | ClusterQualtricsBrand):
         spec = item.obj.spec
         service, (field, url) = "qualtrics", (("spec.baseURL", str(spec.base_url)) if spec.base_url
                                               else ("spec.datacenter", f"https://{spec.datacenter}.qualtrics.com"))
@@ -117,7 +120,7 @@ def unlabelled_secrets(others: list[Document]) -> set[tuple[str, str]]:
 def secret_label_problems(item: Parsed, unlabelled: set[tuple[str, str]]) -> Iterator[Problem]:
     """A referenced Secret in the set without the credentials label is one the operator will not read."""
     for path, kind, name, _ in _secret_refs(item.obj):
-        if kind == "Secret" and (item.namespace, name) in unlabelled:
+        if kind == "Secret" and (_secret_namespace(item), name) in unlabelled:
             yield item.doc.problem(path, f'Secret {name!r} has no label {CREDENTIALS_LABEL}: "true"; the operator '
                                          "reads only Secrets that carry it", "warning")
 
@@ -240,31 +243,43 @@ def duplicate_name_problems(parsed: list[Parsed]) -> Iterator[Problem]:
         seen.setdefault(key, item)
 
 
-_REFS: dict[type[Resource], tuple[str, str, str]] = {
-    QualtricsBrand: ("", "", ""),
-    ExtensionInstall: ("brand_ref", "spec.brandRef.name", "QualtricsBrand"),
-    ExtensionAccount: ("install_ref", "spec.installRef.name", "ExtensionInstall"),
-    AccountGrant: ("account_ref", "spec.accountRef.name", "ExtensionAccount"),
-    SalesforceLink: ("brand_ref", "spec.brandRef.name", "QualtricsBrand"),
-}
+def _references(item: Parsed) -> Iterator[tuple[str, str, str, str]]:
+    """(field path, kind, namespace, name) of each qxo object the item references; "" is cluster-scoped."""
+    spec, namespace = item.obj.spec, item.namespace
+    if isinstance(item.obj, ExtensionInstall):
+        brand = spec.brand_ref
+        yield "spec.brandRef.name", str(brand.kind), "" if brand.cluster else namespace, brand.name
+    elif isinstance(item.obj, ExtensionAccount):
+        if spec.install_ref is not None:
+            yield "spec.installRef.name", "ExtensionInstall", namespace, spec.install_ref.name
+        if spec.brand_ref is not None:
+            yield "spec.brandRef.name", str(spec.brand_ref.kind), "", spec.brand_ref.name
+    elif isinstance(item.obj, AccountGrant):
+        yield "spec.accountRef.name", "ExtensionAccount", namespace, spec.account_ref.name
+    elif isinstance(item.obj, SalesforceLink):
+        yield "spec.brandRef.name", "QualtricsBrand", namespace, spec.brand_ref.name
 
 
 def reference_problems(item: Parsed, present: set[tuple[str, str, str]]) -> Iterator[Problem]:
     """A ref to an object not in the set is a warning: it may be committed elsewhere."""
-    attribute, path, kind = _REFS[type(item.obj)]
-    if not attribute:
-        return
-    name = getattr(item.obj.spec, attribute).name
-    if (kind, item.namespace, name) not in present:
-        where = f" in namespace {item.namespace}" if item.namespace else ""
-        yield item.doc.problem(path, f"{kind} {name!r} is not among these manifests; it must exist{where}",
-                               "warning")
+    for path, kind, namespace, name in _references(item):
+        if (kind, namespace, name) not in present:
+            where = f" in namespace {namespace}" if namespace else ""
+            yield item.doc.problem(path, f"{kind} {name!r} is not among these manifests; it must exist{where}",
+                                   "warning")
+
+
+def _secret_namespace(item: Parsed) -> str:
+    """Where the item's Secrets are read: its namespace, or a ClusterQualtricsBrand's credentials namespace."""
+    if isinstance(item.obj, ClusterQualtricsBrand):
+        return item.obj.spec.credentials.namespace or DEFAULT_CREDENTIALS_NAMESPACE
+    return item.namespace
 
 
 def _secret_refs(obj: Resource) -> Iterator[tuple[str, str, str, tuple[str, ...]]]:
     """(field path, kind, name, keys needed) for every Secret or ConfigMap the object reads."""
     spec = obj.spec
-    if isinstance(obj, QualtricsBrand):
+    if isinstance(obj, QualtricsBrand | ClusterQualtricsBrand):
         token, client = spec.credentials.api_token_secret_ref, spec.credentials.oauth_client_secret_ref
         if token is not None:
             yield "spec.credentials.apiTokenSecretRef", "Secret", token.name, (token.key,)
@@ -286,7 +301,7 @@ def _secret_refs(obj: Resource) -> Iterator[tuple[str, str, str, tuple[str, ...]
 def secret_key_problems(item: Parsed, store: KeyedStore) -> Iterator[Problem]:
     """A Secret or ConfigMap in the set must have the keys referenced; absent ones may come from elsewhere."""
     for path, kind, name, needed in _secret_refs(item.obj):
-        keys = store.keys.get((kind, item.namespace, name))
+        keys = store.keys.get((kind, _secret_namespace(item), name))
         if keys is None:
             continue
         if not needed and not keys:
@@ -297,24 +312,39 @@ def secret_key_problems(item: Parsed, store: KeyedStore) -> Iterator[Problem]:
 
 
 def natural_key_problems(parsed: list[Parsed]) -> Iterator[Problem]:
-    """One install per extension and brand, one account per display name and install, one grant per account."""
-    keys = {
-        ExtensionInstall: ("spec.extensionId", lambda s: (s.brand_ref.name, s.extension_id),
-                           "already installs {1} into QualtricsBrand {0!r}"),
-        ExtensionAccount: ("spec.displayName", lambda s: (s.install_ref.name, s.display_name),
-                           "already declares account {1!r} of ExtensionInstall {0!r}"),
-        AccountGrant: ("spec.accountRef.name", lambda s: (s.account_ref.name,),
-                       "already grants access to ExtensionAccount {0!r} (one AccountGrant per account)"),
-    }
+    """One install per extension and brand, one account per display name and install, one grant per account.
+
+    On a ClusterQualtricsBrand the keys span namespaces: one install of an extension in the whole cluster,
+    and one account of a display name per extension."""
     seen: dict[tuple, Parsed] = {}
     for item in parsed:
-        rule = keys.get(type(item.obj))
+        rule = _natural_key(item)
         if rule is None:
             continue
-        path, natural_key, message = rule
-        values = natural_key(item.obj.spec)
-        key = (type(item.obj), item.namespace, *values)
+        path, key, message = rule
+        key = (type(item.obj), *key)
         if key in seen:
-            first = seen[key].obj.metadata.name
-            yield item.doc.problem(path, f"{item.obj.kind} {first!r} " + message.format(*values))
+            first = seen[key].obj
+            where = f" in namespace {first.metadata.namespace}" if first.metadata.namespace != item.namespace else ""
+            yield item.doc.problem(path, f"{item.obj.kind} {first.metadata.name!r}{where} {message}")
         seen.setdefault(key, item)
+
+
+def _natural_key(item: Parsed) -> tuple[str, tuple, str] | None:
+    """(field, key, what a second object with the key duplicates) for the kinds that have a natural key."""
+    spec, namespace = item.obj.spec, item.namespace
+    if isinstance(item.obj, ExtensionInstall):
+        brand = spec.brand_ref
+        key = ("" if brand.cluster else namespace, str(brand.kind), brand.name, spec.extension_id)
+        return ("spec.extensionId", key, f"already installs {spec.extension_id} into {brand.kind} {brand.name!r}")
+    if isinstance(item.obj, ExtensionAccount):
+        if spec.brand_ref is not None:
+            return ("spec.displayName", ("", spec.brand_ref.name, spec.extension_id, spec.display_name),
+                    f"already declares account {spec.display_name!r} of {spec.extension_id} on "
+                    f"ClusterQualtricsBrand {spec.brand_ref.name!r}")
+        return ("spec.displayName", (namespace, spec.install_ref.name, spec.display_name),
+                f"already declares account {spec.display_name!r} of ExtensionInstall {spec.install_ref.name!r}")
+    if isinstance(item.obj, AccountGrant):
+        return ("spec.accountRef.name", (namespace, spec.account_ref.name),
+                f"already grants access to ExtensionAccount {spec.account_ref.name!r} (one AccountGrant per account)")
+    return None
