@@ -41,12 +41,14 @@ demo: $(STAMP)
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
 
-# The CRDs are generated from the pydantic models in qxo.api, into crds/ and the chart's crds/
-# (tests fail when either is stale).
+# The CRDs are generated from the pydantic models in qxo.api, into crds/ and the chart's crds/, and
+# the admission policies from qxo.api.policy, into manifests/policy/ and the chart's templates/
+# (tests fail when any is stale).
 .PHONY: crds
 crds: $(STAMP)
 	$(BIN)/python -m qxo.api.crdgen crds
 	$(BIN)/python -m qxo.api.crdgen charts/qxo/crds
+	$(BIN)/python -m qxo.api.admission_policy manifests/policy --chart-templates charts/qxo/templates
 
 # A small version of the benchmarks (docs/performance.md, docs/reliability.md): a few minutes on 2 cores.
 .PHONY: bench

@@ -87,7 +87,7 @@ def test_same_crds(kustomized, helmed):
     def specs(docs):
         return {doc["metadata"]["name"]: doc["spec"] for doc in find(docs, "CustomResourceDefinition")}
     assert specs(helmed) == specs(kustomized)
-    assert len(specs(helmed)) == 5
+    assert len(specs(helmed)) == 7
 
 
 def test_namespaced_mode_matches_the_namespaced_overlay(render):

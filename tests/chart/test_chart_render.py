@@ -56,14 +56,15 @@ def test_objects_live_in_the_release_namespace_or_a_tenant_namespace(render):
     namespaces = {doc["metadata"].get("namespace") for doc in docs}
     assert namespaces == {None, RELEASE_NAMESPACE, "team-a"}
     cluster_scoped = {doc["kind"] for doc in docs if "namespace" not in doc["metadata"]}
-    assert cluster_scoped == {"ClusterRole", "ClusterRoleBinding"}
+    assert cluster_scoped == {"ClusterRole", "ClusterRoleBinding", "ValidatingAdmissionPolicy",
+                              "ValidatingAdmissionPolicyBinding"}
 
 
 def test_defaults_render_no_optional_object(render):
     """The defaults render what `manifests/` installs (the NetworkPolicy too), and no monitoring object."""
     kinds = {doc["kind"] for doc in render()}
     assert kinds == {"ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Deployment",
-                     "NetworkPolicy"}
+                     "NetworkPolicy", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"}
 
 
 def test_image_by_tag_defaults_to_the_app_version_and_a_digest_wins(render):
@@ -218,10 +219,10 @@ def test_rendered_crds_compile_and_admit_the_examples(render):
     from qxo.admission import Admitter
 
     crds = {doc["spec"]["names"]["kind"]: doc for doc in render(crds=True) if doc["kind"] == "CustomResourceDefinition"}
-    assert len(crds) == 5
+    assert len(crds) == 7
     admitters = {kind: Admitter.for_crd(crd, "v1alpha1") for kind, crd in crds.items()}
     assert {kind: a.compile_errors for kind, a in admitters.items() if a.compile_errors} == {}
-    examples = [doc for path in sorted((CHART.parents[1] / "examples").glob("*.yaml"))
+    examples = [doc for path in sorted((CHART.parents[1] / "examples").rglob("*.yaml"))
                 for doc in yaml.safe_load_all(path.read_text()) if doc and doc["kind"] in admitters]
     assert {doc["kind"] for doc in examples} == set(admitters), "every kind has an example"
     for doc in examples:

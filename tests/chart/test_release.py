@@ -46,7 +46,8 @@ def test_install_bundle_is_namespace_rbac_and_the_operator_at_the_release_versio
     docs = load(released / "qxo-install.yaml")
     assert docs[0]["kind"] == "Namespace", "kubectl apply -f creates the namespace before what lives in it"
     assert {doc["kind"] for doc in docs} == {"Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding",
-                                             "Role", "RoleBinding", "Deployment", "NetworkPolicy"}
+                                             "Role", "RoleBinding", "Deployment", "NetworkPolicy",
+                                             "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"}
     (container,) = the(docs, "Deployment")["spec"]["template"]["spec"]["containers"]
     assert container["image"] == "qxo:9.9.9"
     assert [p for doc in docs for p in problems(doc)] == []
@@ -59,7 +60,7 @@ def test_packaged_chart_is_at_the_release_version_and_deploys_it(released, helm)
     docs = [doc for doc in yaml.safe_load_all(helm("template", "qxo", str(chart), "--include-crds").stdout) if doc]
     (container,) = the(docs, "Deployment")["spec"]["template"]["spec"]["containers"]
     assert container["image"] == "qxo:9.9.9"
-    assert len(find(docs, "CustomResourceDefinition")) == 5
+    assert len(find(docs, "CustomResourceDefinition")) == 7
     with tarfile.open(chart) as archive:
         names = set(archive.getnames())
     assert {"qxo/Chart.yaml", "qxo/values.schema.json", "qxo/README.md", "qxo/files/prometheus-rules.yaml",

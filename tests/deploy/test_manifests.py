@@ -8,6 +8,7 @@ import yaml
 from conftest import CRD_FILES, ROOT, by_kind, crds_present, kustomize, one
 
 PLURALS = ["qualtricsbrands", "extensioninstalls", "extensionaccounts", "accountgrants", "salesforcelinks"]
+CLUSTER_PLURALS = ["clusterqualtricsbrands", "extensionpolicies"]
 OPERATOR = {"kind": "ServiceAccount", "name": "qxo-operator", "namespace": "qxo-system"}
 RENDERS = ["manifests", "manifests/overlays/namespaced"]
 NAMESPACED_KINDS = {"ServiceAccount", "Deployment", "Role", "RoleBinding"}
@@ -296,7 +297,7 @@ def test_namespaced_objects_name_their_namespace(render, name):
             assert doc["metadata"].get("namespace"), f"{doc['kind']}/{doc['metadata']['name']} has no namespace"
 
 
-def test_crd_kustomization_lists_the_five_crd_files():
+def test_crd_kustomization_lists_every_crd_file():
     kustomization = yaml.safe_load((ROOT / "crds" / "kustomization.yaml").read_text())
     assert kustomization["resources"] == CRD_FILES
 
@@ -306,15 +307,20 @@ def test_crd_kustomization_lists_the_five_crd_files():
     reason="crds/qxo.dev_*.yaml have not landed yet (written on another branch); "
     "this renders the full tree once they exist",
 )
-def test_full_tree_installs_the_five_crds_with_the_operator():
+def test_full_tree_installs_every_crd_with_the_operator_and_the_admission_policies():
     docs = kustomize(ROOT / "manifests")
     crds = by_kind(docs, "CustomResourceDefinition")
-    assert sorted(crd["spec"]["names"]["plural"] for crd in crds) == sorted(PLURALS)
+    assert sorted(crd["spec"]["names"]["plural"] for crd in crds) == sorted(PLURALS + CLUSTER_PLURALS)
+    policies = {doc["metadata"]["name"] for doc in by_kind(docs, "ValidatingAdmissionPolicy")}
+    assert policies == {doc["metadata"]["name"] for doc in by_kind(docs, "ValidatingAdmissionPolicyBinding")}
+    assert policies == {"qxo-extension-policy-installs", "qxo-extension-policy-accounts",
+                        "qxo-extension-policy-grants", "qxo-cluster-brand-namespaces"}
     assert all(crd["spec"]["group"] == "qxo.dev" for crd in crds)
     one(docs, "Deployment", "qxo-operator")
     # The RBAC names exactly the plurals the CRDs declare.
     (resources,) = [r for r in by_kind(docs, "ClusterRole") if r["metadata"]["name"] == "qxo-operator-resources"]
-    assert set(resources["rules"][0]["resources"]) == {crd["spec"]["names"]["plural"] for crd in crds}
+    assert set(resources["rules"][0]["resources"]) == {crd["spec"]["names"]["plural"] for crd in crds
+                                                        if crd["spec"]["scope"] == "Namespaced"}
 
 
 def _operator_command_missing() -> bool:
