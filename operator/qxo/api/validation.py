@@ -21,6 +21,7 @@ from qxo.api.common import GROUP, VERSION, Resource
 from qxo.api.crdgen import build_crd
 from qxo.api.documents import Document, Problem, load_paths
 from qxo.api.semantic import Parsed, semantic_problems
+from qxo.api.tenancy_checks import PolicyContext, policy_problems
 from qxo.trust.endpoints import DEFAULT, Allowlist
 
 if TYPE_CHECKING:
@@ -115,8 +116,8 @@ def validate_object(body: dict[str, Any]) -> tuple[list[Problem], Resource | Non
     return semantic_problems([Parsed(document, obj)], [], across=False), obj
 
 
-def validate_documents(documents: Iterable[Document], allowlist: Allowlist = DEFAULT) -> list[Problem]:
-    """Problems of a set of documents: per document first, then across the set; endpoints against `allowlist`."""
+def _admit_all(documents: Iterable[Document]) -> tuple[list[Problem], list[Parsed], list[Document]]:
+    """The schema layer over a set: problems, the qxo objects that passed it, and the other documents."""
     problems: list[Problem] = []
     parsed: list[Parsed] = []
     others: list[Document] = []
@@ -134,10 +135,39 @@ def validate_documents(documents: Iterable[Document], allowlist: Allowlist = DEF
                 parsed.append(Parsed(document, obj))
         else:
             others.append(document)
-    return problems + semantic_problems(parsed, others, allowlist=allowlist)
+    return problems, parsed, others
 
 
-def validate_paths(paths: Iterable[str | Path], allowlist: Allowlist = DEFAULT) -> Report:
-    """Validate every manifest under the given files and directories."""
+def validate_documents(documents: Iterable[Document], allowlist: Allowlist = DEFAULT,
+                       policy: PolicyInput | None = None) -> list[Problem]:
+    """Problems of a set of documents: per document first, then across the set; endpoints against `allowlist`;
+    with `policy`, the tenancy verdicts of its policies and brands (and of those in the set)."""
+    problems, parsed, others = _admit_all(documents)
+    if policy is None:
+        return problems + semantic_problems(parsed, others, allowlist=allowlist)
+    policy_read, policy_parsed, policy_others = _admit_all(policy.documents)
+    problems += policy_read + semantic_problems(parsed, others, allowlist=allowlist, elsewhere=policy_parsed)
+    context = PolicyContext(labels={k: dict(v) for k, v in policy.namespace_labels.items()})
+    context.add(policy_parsed + parsed, policy_others + others)
+    return problems + policy_problems(parsed, context)
+
+
+@dataclass(frozen=True)
+class PolicyInput:
+    """`qxo validate --policy FILE... --namespace-labels NS=KEY=VALUE...`: the platform side to check against."""
+
+    documents: list[Document]
+    namespace_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+def validate_paths(paths: Iterable[str | Path], allowlist: Allowlist = DEFAULT,
+                   policy_paths: Iterable[str | Path] | None = None,
+                   namespace_labels: dict[str, dict[str, str]] | None = None) -> Report:
+    """Validate every manifest under the given files and directories (against the policies under `policy_paths`)."""
     documents, problems = load_paths(paths)
-    return Report(problems + validate_documents(documents, allowlist))
+    policy = None
+    if policy_paths is not None:
+        policy_documents, policy_read_problems = load_paths(policy_paths)
+        problems += policy_read_problems
+        policy = PolicyInput(policy_documents, namespace_labels or {})
+    return Report(problems + validate_documents(documents, allowlist, policy))
