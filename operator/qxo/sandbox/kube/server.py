@@ -17,6 +17,7 @@ import trustme
 import yaml
 from aiohttp import web
 
+from qxo.sandbox.kube import admission_policies
 from qxo.sandbox.kube.admission import CustomResourceAdmission
 from qxo.sandbox.kube.openapi import OpenAPI
 from qxo.sandbox.kube.resources import Registry
@@ -53,6 +54,8 @@ class KubeSandbox:
         self.hub = Hub(history)
         self.store = Store(self.hub)
         self.registry = Registry()
+        for rtype in admission_policies.resource_types():
+            self.registry.add(rtype)
         self.admission = CustomResourceAdmission()
         self.openapi = OpenAPI(self.registry)
         self.stats: Counter[str] = Counter()

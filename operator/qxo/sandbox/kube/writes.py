@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from qxo.sandbox.kube import builtins, patches, protobuf, shapes
+from qxo.sandbox.kube import admission_policies, builtins, patches, protobuf, shapes
 from qxo.sandbox.kube.admission import check_unknown
 from qxo.sandbox.kube.errors import ApiError, bad_request
 from qxo.sandbox.kube.reads import Target, matcher, render, respond
@@ -89,6 +89,7 @@ def admit(sandbox, target: Target, obj: dict[str, Any], old: dict[str, Any] | No
     warnings = check_unknown(unknown, directive)
     if failure is not None:
         raise failure
+    warnings += admission_policies.check(sandbox, rtype, target.namespace, target.sub, obj, old)
     return obj, warnings
 
 
