@@ -1,4 +1,4 @@
-"""qxo.reconcile.tenancy: the operator's backstop refuses what the policies and brand selectors refuse, in their words."""
+"""qxo.reconcile.tenancy: the backstop refuses what the policies and brand selectors refuse, in their words."""
 
 from __future__ import annotations
 
