@@ -93,3 +93,16 @@ def test_accounts_are_numbered_oldest_first_then_by_name():
     assert account_number("a", "2026-01-02T00:00:00Z", others) == 2
     assert account_number("b", "2026-01-02T00:00:00Z", others) == 3
     assert account_number("new", "2026-01-03T00:00:00Z", others) == 4
+
+
+def test_the_operators_own_namespace_comes_from_the_pod_and_is_always_a_platform_namespace(tmp_path, monkeypatch):
+    from qxo.cli.operator import platform_namespaces
+    from qxo.kube.namespace import own_namespace
+
+    mounted = tmp_path / "namespace"
+    assert own_namespace({}, mounted) == "qxo-system"
+    mounted.write_text("platform-ops\n")
+    assert own_namespace({}, mounted) == "platform-ops"
+    assert own_namespace({"POD_NAMESPACE": "from-env"}, mounted) == "from-env"
+    monkeypatch.setenv("POD_NAMESPACE", "ops")
+    assert platform_namespaces(["vault", "ops", "vault"]) == ("ops", "vault")

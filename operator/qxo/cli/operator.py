@@ -36,6 +36,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="address the metrics endpoint listens on: a host (127.0.0.1, 0.0.0.0, ::) or HOST:PORT "
                              "(:9090 is every interface); default 127.0.0.1, the Deployment passes 0.0.0.0")
     add_allow_endpoint(parser)
+    parser.add_argument("--platform-namespace", action="append", default=[], metavar="NS",
+                        help="a namespace whose Secrets a ClusterQualtricsBrand may name as its credentials' "
+                             "(spec.credentials.namespace); the operator's own namespace always may (repeatable)")
     parser.add_argument("--verbose", "-v", action="store_true", help="debug logging")
     parser.set_defaults(func=run, _parser=parser)
 
@@ -71,6 +74,14 @@ def metrics_listen(address: str, port: int) -> tuple[str, int]:
     return host, port
 
 
+def platform_namespaces(named: list[str]) -> tuple[str, ...]:
+    """Where ClusterQualtricsBrand credentials may be read: the operator's own namespace first, then those named."""
+    from qxo.kube.namespace import own_namespace
+
+    own = own_namespace()
+    return (own, *(namespace for namespace in dict.fromkeys(named) if namespace != own))
+
+
 def run(args: argparse.Namespace) -> int:
     allowlist = allowlist_from(args, args._parser)
     try:
@@ -93,6 +104,8 @@ def run(args: argparse.Namespace) -> int:
 
         watch_secrets()
     logging.getLogger("qxo.operator").info("endpoints allowed: %s", allowlist.describe())
+    logging.getLogger("qxo.operator").info("cluster brands' credentials read in: %s",
+                                           ", ".join(platform_namespaces(args.platform_namespace)))
     server = metrics.start_server(metrics_port, metrics_host) if metrics_port else None
     try:
         asyncio.run(kopf.operator(
@@ -100,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
             namespaces=[] if clusterwide else args.namespace,
             liveness_endpoint=args.liveness,
             standalone=True,
-            memo=kopf.Memo(allowlist=allowlist),
+            memo=kopf.Memo(allowlist=allowlist, platform_namespaces=platform_namespaces(args.platform_namespace)),
         ))
     except KeyboardInterrupt:
         pass
