@@ -46,7 +46,7 @@ def test_the_tenancy_examples_pass_and_the_refused_request_fails_naming_the_rule
     [error] = [p for p in json.loads(capsys.readouterr().out)["problems"] if p["severity"] == "error"]
     assert (error["name"], error["field"]) == ("google-sheets", "spec.extensionId")
     assert error["message"] == ("ExtensionPolicy teams (spec.extensions.ids): spec.extensionId: extension "
-                                "google-sheets is not one this namespace may use (brandwatch, webservice, jira)")
+                                "google-sheets is not one this namespace may use (whatsapp-twilio, smtp-relay, jira)")
 
 
 def test_without_policy_the_same_files_are_valid():
@@ -92,7 +92,7 @@ def test_the_rules_admission_cannot_check_are_checked_offline(tmp_path):
                  "metadata": {"name": f"a{i}", "namespace": "team-marketing"},
                  "spec": {"brandRef": {"kind": "ClusterQualtricsBrand", "name": "acme"}, "extensionId": extension,
                           "displayName": f"A{i}", "credentials": {"secretRef": {"name": "s"}}}}
-                for i, extension in enumerate(["brandwatch", "webservice", "jira", "jira"])]
+                for i, extension in enumerate(["whatsapp-twilio", "smtp-relay", "jira", "jira"])]
     team.write_text(yaml.safe_dump_all(accounts))
     policy = tmp_path / "policy.yaml"
     policy.write_text(PLATFORM.read_text().replace("thirdParty: true ", "thirdParty: false"))
