@@ -145,7 +145,7 @@ def build_crd(kind: type[Resource]) -> dict[str, Any]:
                 "shortNames": list(kind.SHORT_NAMES),
                 "categories": [CATEGORY],
             },
-            "scope": "Namespaced",
+            "scope": kind.SCOPE,
             "versions": [{
                 "name": VERSION,
                 "served": True,
