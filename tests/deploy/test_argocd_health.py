@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 from argocd_lua import HealthScript
-from conftest import ROOT
+from deploykit import ROOT
 from lupa import lua51
 
 from qxo.api.validation import validate_paths
