@@ -16,8 +16,9 @@ import trustme
 from aiohttp import web
 
 from qxo.sandbox.mergepatch import merge_patch
-from qxo.sandbox.salesforce.app import OrgState, build_app
+from qxo.sandbox.salesforce.app import build_app
 from qxo.sandbox.salesforce.org import default_org, production_org, validate
+from qxo.sandbox.salesforce.state import OrgState
 
 __all__ = ["SalesforceSandbox"]
 
