@@ -12,6 +12,7 @@ from qxo.reconcile import runtime as runtime_module
 from qxo.reconcile.conditions import State
 from qxo.reconcile.keys import ObjectKey
 from qxo.reconcile.outcome import Outcome
+from qxo.reconcile.registry import KINDS
 from qxo.reconcile.runtime import Runtime
 from qxo.reconcile.status import WrittenStatuses, status_patch
 from qxo.trust.endpoints import Allowlist
@@ -43,7 +44,7 @@ class NoSecrets:
 
 @pytest.fixture
 def rt() -> Runtime:
-    runtime = Runtime(NoSecrets())
+    runtime = Runtime(NoSecrets(), kinds=KINDS)
     runtime.saw("AccountGrant", grant_body())
     return runtime
 
@@ -229,7 +230,7 @@ async def brand_runtime(tmp_path):
     from qxo.sandbox.brand import BrandSandbox
     sandbox = BrandSandbox(str(tmp_path / "brand.db"))
     await sandbox.start()
-    runtime = Runtime(TokenSecret(sandbox.admin_token), allowlist=Allowlist.with_defaults(["127.0.0.1"]))
+    runtime = Runtime(TokenSecret(sandbox.admin_token), kinds=KINDS, allowlist=Allowlist.with_defaults(["127.0.0.1"]))
     install = {"metadata": {"namespace": NS, "name": "webservice", "generation": 1},
                "spec": {"brandRef": {"name": "acme"}, "extensionId": "webservice", "acceptTerms": True}}
     runtime.saw("ExtensionInstall", install)

@@ -1,29 +1,24 @@
-"""SalesforceLink: keep the owner's OAuth token fresh, prove the org meets the seed's requirements,
-and register the connection under the owner in the brand.
+"""A SalesforceLink's Salesforce side: its OAuth token kept fresh, and the preflight proving the org meets
+the seed's requirements.
 
-The Salesforce side (token, preflight) lives in a `LinkSession` per link, rebuilt when the spec or a
-referenced Secret changes; a revoked refresh token is remembered so it is not retried until the
-Secret is replaced.
+Both live in a `LinkSession` per link (in the link's memory), rebuilt when the spec or a referenced
+Secret changes; a revoked refresh token is remembered so it is not retried until the Secret is replaced.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from qxo.api.common import parse_duration
 from qxo.api.salesforce import SalesforceLinkSpec
 from qxo.kube.secrets import SecretNotOwned
 from qxo.observability import logs, metrics
-from qxo.qualtrics.models import SalesforceConnection
-from qxo.reconcile.brand import ca_bundle_pem, parse_duration
 from qxo.reconcile.conditions import Condition
-from qxo.reconcile.keys import ObjectKey
-from qxo.reconcile.outcome import Outcome, Refused
-from qxo.reconcile.session import BrandSession
-from qxo.reconcile.trust import check_endpoint, read_secret
+from qxo.reconcile.protocol import Context, Object, Refused, Retry
+from qxo.reconcile.trust import check_endpoint, read_ca_bundle, read_secret_keys
 from qxo.salesforce import (
     Check,
     ConnectionSettings,
@@ -41,9 +36,6 @@ from qxo.salesforce import (
     SalesforceConnection as SalesforceOrg,
 )
 from qxo.salesforce.errors import EndpointRefused, RequestLimitExceeded
-
-if TYPE_CHECKING:
-    from qxo.reconcile.runtime import Runtime
 
 
 def _stamp(moment: datetime | float) -> str:
@@ -69,14 +61,6 @@ class LinkSession:
         self.org.close()
 
 
-async def _secret(rt: Runtime, namespace: str, field_path: str, name: str, keys: list[str]) -> tuple[dict, str]:
-    secret = await read_secret(rt, namespace, field_path, name)
-    for key in keys:
-        if not secret.values.get(key):
-            raise Refused("SecretKeyMissing", f"{field_path}: Secret {name} has no key {key!r}")
-    return {key: secret.values[key] for key in keys}, secret.resource_version
-
-
 def _requirements(spec: SalesforceLinkSpec) -> Requirements:
     wanted = spec.requirements
     return Requirements(
@@ -87,41 +71,42 @@ def _requirements(spec: SalesforceLinkSpec) -> Requirements:
     )
 
 
-async def link_session(rt: Runtime, key: ObjectKey, spec: SalesforceLinkSpec) -> LinkSession:
+async def link_session(ctx: Context, obj: Object) -> LinkSession:
+    """The link's session, rebuilt when its spec or a Secret it references changed."""
+    spec: SalesforceLinkSpec = obj.spec
     # Where the refresh token and client secret would go is checked before either is read.
-    check_endpoint(rt, "spec.loginURL", str(spec.effective_login_url))
-    oauth = spec.oauth
-    client, client_version = await _secret(
-        rt, key.namespace, "spec.oauth.clientSecretRef", oauth.client_secret_ref.name,
-        [oauth.client_secret_ref.client_id_key, oauth.client_secret_ref.client_secret_key])
-    refresh, refresh_version = await _secret(
-        rt, key.namespace, "spec.oauth.refreshTokenSecretRef", oauth.refresh_token_secret_ref.name,
-        [oauth.refresh_token_secret_ref.key])
-    pem = await ca_bundle_pem(rt, key.namespace, spec.ca_bundle_ref) if spec.ca_bundle_ref else None
+    check_endpoint(ctx, "spec.loginURL", str(spec.effective_login_url))
+    oauth, namespace, memory = spec.oauth, obj.key.namespace, ctx.memory(obj.key)
+    client_ref, refresh_ref = oauth.client_secret_ref, oauth.refresh_token_secret_ref
+    client, client_version = await read_secret_keys(ctx, namespace, "spec.oauth.clientSecretRef", client_ref.name, {
+        client_ref.client_id_key: "spec.oauth.clientSecretRef.clientIdKey",
+        client_ref.client_secret_key: "spec.oauth.clientSecretRef.clientSecretKey"})
+    refresh, refresh_version = await read_secret_keys(
+        ctx, namespace, "spec.oauth.refreshTokenSecretRef", refresh_ref.name,
+        {refresh_ref.key: "spec.oauth.refreshTokenSecretRef.key"})
+    pem = await read_ca_bundle(ctx, namespace, spec.ca_bundle_ref) if spec.ca_bundle_ref else None
     fingerprint = (spec.model_dump_json(), client_version, refresh_version, pem)
-    current = rt.links.get(key)
+    current = memory.get("session")
     if current is not None and current.fingerprint == fingerprint:
         return current
     if current is not None:
-        current.close()
+        memory.pop("session").close()
     try:
         settings = ConnectionSettings(
-            client_id=client[oauth.client_secret_ref.client_id_key],
-            client_secret=client[oauth.client_secret_ref.client_secret_key],
-            refresh_token=refresh[oauth.refresh_token_secret_ref.key],
+            client_id=client[client_ref.client_id_key],
+            client_secret=client[client_ref.client_secret_key],
+            refresh_token=refresh[refresh_ref.key],
             environment=str(spec.environment),
             login_url=str(spec.login_url) if spec.login_url else None,
-            ca_bundle=rt.ca_files.file_for(pem, "spec.caBundleRef") if pem else None,
-            allowlist=rt.allowlist,
+            ca_bundle=ctx.ca_file(obj.key, pem, "spec.caBundleRef") if pem else None,
+            allowlist=ctx.allowlist,
         )
     except ValueError as invalid:  # what the client cannot use; the message starts with its field
-        rt.links.pop(key, None)
         raise Refused("InvalidSpec", str(invalid).replace("login_url:", "spec.loginURL:", 1)) from None
     tokens = TokenHolder(settings)
-    session = LinkSession(fingerprint, SalesforceOrg(settings, tokens=tokens), tokens,
-                          credentials={"clientId": settings.client_id, "refreshToken": settings.refresh_token})
-    rt.links[key] = session
-    rt.sweep_ca_files()
+    session = memory["session"] = LinkSession(
+        fingerprint, SalesforceOrg(settings, tokens=tokens), tokens,
+        credentials={"clientId": settings.client_id, "refreshToken": settings.refresh_token})
     return session
 
 
@@ -132,12 +117,13 @@ def _conditions(authenticated: tuple[str, str, str], preflight: tuple[str, str, 
     return conditions
 
 
-async def authenticate_and_check(rt: Runtime, key: ObjectKey, body: Mapping[str, Any], spec: SalesforceLinkSpec,
-                                 link: LinkSession) -> tuple[LinkSession, Any, dict[str, Any]]:
-    """Token fresh (and written to the link's Secret), preflight run when due; raises an Outcome-worthy state."""
+async def authenticate_and_check(ctx: Context, obj: Object, link: LinkSession) -> tuple[Any, dict[str, Any]]:
+    """Token fresh (and written to the link's Secret), preflight run when due: the token and the status it
+    gives; Refused (with the Authenticated condition) or Retry when Salesforce says no or is unavailable."""
+    spec: SalesforceLinkSpec = obj.spec
     if link.revoked:
-        raise LinkRefused("RefreshTokenRevoked", link.revoked,
-                          _conditions(("False", "RefreshTokenRevoked", link.revoked), None))
+        raise Refused("RefreshTokenRevoked", link.revoked,
+                      conditions=_conditions(("False", "RefreshTokenRevoked", link.revoked), None))
     refreshes = link.tokens.refresh_count
     try:
         token = await link.tokens.current()
@@ -149,31 +135,31 @@ async def authenticate_and_check(rt: Runtime, key: ObjectKey, body: Mapping[str,
         link.revoked = (f"spec.oauth.refreshTokenSecretRef: Salesforce refused the refresh token in Secret "
                         f"{spec.oauth.refresh_token_secret_ref.name} (invalid_grant: revoked or expired); replace it "
                         "to retry")
-        raise LinkRefused("RefreshTokenRevoked", link.revoked,
-                          _conditions(("False", "RefreshTokenRevoked", link.revoked), None)) from None
+        raise Refused("RefreshTokenRevoked", link.revoked,
+                      conditions=_conditions(("False", "RefreshTokenRevoked", link.revoked), None)) from None
     except (SalesforceUnavailable, RequestLimitExceeded) as busy:
         metrics.salesforce_token_refresh("failed")
-        raise LinkRetry("SalesforceUnavailable", f"Salesforce is unavailable: {type(busy).__name__}") from None
+        raise Retry("SalesforceUnavailable", f"Salesforce is unavailable: {type(busy).__name__}") from None
     except SalesforceError as refused:
         metrics.salesforce_token_refresh("failed")
         message = f"Salesforce refused the token request: {type(refused).__name__}: {refused}"
-        raise LinkRefused("AuthenticationFailed", message,
-                          _conditions(("False", "AuthenticationFailed", message), None)) from None
+        raise Refused("AuthenticationFailed", message,
+                      conditions=_conditions(("False", "AuthenticationFailed", message), None)) from None
     if link.tokens.refresh_count != refreshes:
         metrics.salesforce_token_refresh("ok")
         logs.redact_values([token.access_token])
-    token_secret = f"{key.name}-salesforce-token"
+    token_secret = f"{obj.key.name}-salesforce-token"
     if token is not link.token_written:
         try:
-            await rt.secrets.write_secret(key.namespace, token_secret, {
+            await ctx.secrets.write_secret(obj.key.namespace, token_secret, {
                 "access_token": token.access_token, "instance_url": token.instance_url,
-                "expires_at": _stamp(token.expires_at)}, owner=body)
+                "expires_at": _stamp(token.expires_at)}, owner=obj.body)
         except SecretNotOwned as taken:
             raise Refused("TokenSecretNotOwned", f"metadata.name: {taken}; qxo keeps the link's access token "
                                                  "in that Secret and never overwrites one it does not own: "
                                                  "delete or rename it, or rename the link") from None
         link.token_written = token
-    generation = int((body.get("metadata") or {}).get("generation") or 0)
+    generation = obj.generation
     interval = parse_duration(spec.refresh_interval)
     due = link.preflight_at is None or link.preflight_generation != generation \
         or time.monotonic() - link.preflight_at >= interval
@@ -182,7 +168,7 @@ async def authenticate_and_check(rt: Runtime, key: ObjectKey, body: Mapping[str,
             link.checks = await run_preflight(link.org, _requirements(spec),
                                               additional_ranges=tuple(spec.additional_login_ip_ranges))
         except (SalesforceUnavailable, RequestLimitExceeded) as busy:
-            raise LinkRetry("SalesforceUnavailable", f"Salesforce is unavailable: {type(busy).__name__}") from None
+            raise Retry("SalesforceUnavailable", f"Salesforce is unavailable: {type(busy).__name__}") from None
         except EndpointRefused as refused:
             raise _endpoint_refusal(refused) from None
         for check in link.checks:
@@ -198,15 +184,15 @@ async def authenticate_and_check(rt: Runtime, key: ObjectKey, body: Mapping[str,
         "checks": [{"name": c.name, "result": c.result, "message": c.message} for c in link.checks],
         "lastPreflightTime": _stamp(link.preflight_time) if link.preflight_time else None,
     }
-    return link, token, status
+    return token, status
 
 
-def _endpoint_refusal(refused: EndpointRefused) -> LinkRefused:
+def _endpoint_refusal(refused: EndpointRefused) -> Refused:
     message = f"spec.loginURL: {refused}"
-    return LinkRefused(refused.reason, message, _conditions(("False", refused.reason, message), None))
+    return Refused(refused.reason, message, conditions=_conditions(("False", refused.reason, message), None))
 
 
-def judge_preflight(checks: list[Check], require_verified: bool) -> tuple[Outcome | None, Condition]:
+def judge_preflight(checks: list[Check], require_verified: bool) -> tuple[Refused | None, Condition]:
     """The PreflightPassed condition, and the refusal that keeps the link from its connection, if any.
 
     A Failed check refuses the link. An Unknown one (the seed: the linked user need not be a System
@@ -215,8 +201,7 @@ def judge_preflight(checks: list[Check], require_verified: bool) -> tuple[Outcom
     failed = [c for c in checks if c.result == "Failed"]
     if failed:
         message = "; ".join(f"{c.name} {c.result}: {c.message}" for c in failed)
-        return Outcome.refused("PreflightFailed", message), Condition("PreflightPassed", "False", "PreflightFailed",
-                                                                      message)
+        return Refused("PreflightFailed", message), Condition("PreflightPassed", "False", "PreflightFailed", message)
     unknown = [c for c in checks if c.result == "Unknown"]
     if not unknown:
         return None, Condition("PreflightPassed", "True", "AllChecksPassed", f"{len(checks)} checks passed")
@@ -230,25 +215,12 @@ def judge_preflight(checks: list[Check], require_verified: bool) -> tuple[Outcom
     if require_verified:
         refused = f"spec.preflight.requireVerified: {message}; grant the permission named, or set " \
                   "requireVerified: false"
-        return Outcome.refused("PreflightUnverified", refused), condition
+        return Refused("PreflightUnverified", refused), condition
     return None, condition
 
 
-class LinkRefused(Exception):
-    def __init__(self, reason: str, message: str, conditions: list[Condition]) -> None:
-        super().__init__(message)
-        self.reason, self.message, self.conditions = reason, message, conditions
-
-
-class LinkRetry(Exception):
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason, self.message = reason, message
-
-
-def next_check_in(rt: Runtime, key: ObjectKey, spec_interval: str) -> float:
+def next_check_in(link: LinkSession | None, spec_interval: str) -> float:
     """Seconds until the token or the preflight is due: the link's loop sleeps no longer than this."""
-    link = rt.links.get(key)
     interval = parse_duration(spec_interval)
     if link is None or link.preflight_at is None:
         return interval
@@ -258,86 +230,3 @@ def next_check_in(rt: Runtime, key: ObjectKey, spec_interval: str) -> float:
         margin = max(60.0, 0.1 * (token.expires_at - token.issued_at))
         waits.append(token.expires_at - margin - time.time())
     return max(1.0, min(waits))
-
-
-# -- the owner's connection in the brand ----------------------------------------------------------
-
-@dataclass(frozen=True)
-class CreateConnection:
-    user_id: str
-    owner: str
-    name: str
-    environment: str
-    instance_url: str
-    org_id: str
-    credentials: dict[str, str] = field(repr=False, compare=False, hash=False)
-    client_request_id: str = ""
-
-    def describe(self) -> str:
-        return f"registered a {self.environment} Salesforce connection for {self.owner}"
-
-
-@dataclass(frozen=True)
-class UpdateConnection:
-    user_id: str
-    connection_id: str
-    name: str
-    environment: str
-    instance_url: str
-    org_id: str
-    credentials: dict[str, str] | None = field(default=None, repr=False, compare=False, hash=False)
-
-    def describe(self) -> str:
-        what = "credentials and details" if self.credentials is not None else "details"
-        return f"updated the {what} of Salesforce connection {self.connection_id}"
-
-
-@dataclass(frozen=True)
-class DeleteConnection:
-    user_id: str
-    connection_id: str
-
-    def describe(self) -> str:
-        return f"removed Salesforce connection {self.connection_id} of its previous owner"
-
-
-def plan_connection(*, name: str, owner: str, owner_id: str, environment: str, instance_url: str, org_id: str,
-                    existing: SalesforceConnection | None, previous: SalesforceConnection | None,
-                    credentials: dict[str, str], credentials_changed: bool, request_id: str,
-                    delete_previous: bool) -> tuple[Any, ...]:
-    """Create under the owner, or update; a changed owner is a new connection (the seed: collaborators
-    re-authenticate), and the previous owner's connection goes per deletionPolicy."""
-    actions: list[Any] = []
-    if existing is None:
-        actions.append(CreateConnection(owner_id, owner, name, environment, instance_url, org_id, credentials,
-                                        request_id))
-    elif (existing.instance_url, existing.org_id, existing.environment, existing.name) != \
-            (instance_url, org_id, environment, name) or credentials_changed:
-        actions.append(UpdateConnection(owner_id, existing.id, name, environment, instance_url, org_id,
-                                        credentials if credentials_changed else None))
-    if previous is not None and delete_previous:
-        actions.append(DeleteConnection(previous.user_id, previous.id))
-    return tuple(actions)
-
-
-async def apply_connection(session: BrandSession, action: Any) -> SalesforceConnection | None:
-    client, connections = session.client, session.state.connections
-    if isinstance(action, CreateConnection):
-        created = await client.create_salesforce_connection(
-            action.user_id, name=action.name, environment=action.environment, instance_url=action.instance_url,
-            org_id=action.org_id, credentials=action.credentials, client_request_id=action.client_request_id)
-        connections[created.id] = created
-        return created
-    if isinstance(action, UpdateConnection):
-        updated = await client.update_salesforce_connection(
-            action.user_id, action.connection_id, name=action.name, environment=action.environment,
-            instance_url=action.instance_url, org_id=action.org_id, credentials=action.credentials)
-        connections[updated.id] = updated
-        return updated
-    await client.delete_salesforce_connection(action.user_id, action.connection_id)
-    connections.pop(action.connection_id, None)
-    return None
-
-
-def refusal_outcome(error: LinkRefused, status: dict[str, Any] | None = None) -> Outcome:
-    return Outcome.refused(error.reason, error.message, status=status or {}, extra_conditions=error.conditions)
