@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,6 +14,7 @@ from qxo.sandbox.brand import seed as seeding
 from qxo.sandbox.brand.app import build_app
 from qxo.sandbox.brand.faults import Faults, RateLimit, parse_spec
 from qxo.sandbox.brand.store import Store
+from qxo.sandbox.threaded import serving_in_thread
 
 
 class BrandSandbox:
@@ -79,31 +79,6 @@ class BrandSandbox:
     def run_in_thread(cls, db_path: str, **options: Any) -> Iterator[BrandSandbox]:
         """Run on its own event loop in a daemon thread; yields the started sandbox."""
         sandbox = cls(db_path, **options)
-        loop = asyncio.new_event_loop()
-        started = threading.Event()
-        failure: list[BaseException] = []
-
-        def serve() -> None:
-            asyncio.set_event_loop(loop)
-            try:
-                loop.run_until_complete(sandbox.start())
-            except BaseException as error:  # reported to the caller's thread below
-                failure.append(error)
-                started.set()
-                return
-            started.set()
-            loop.run_forever()
-
-        thread = threading.Thread(target=serve, name="brand-sandbox", daemon=True)
-        thread.start()
-        started.wait()
-        if failure:
-            raise failure[0]
-        try:
+        with serving_in_thread(sandbox.start, sandbox.stop, "brand-sandbox"):
             yield sandbox
-        finally:
-            asyncio.run_coroutine_threadsafe(sandbox.stop(), loop).result(timeout=30)
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(timeout=30)
-            loop.close()
 
