@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
+from qxo.sandbox.brand import audit
 from qxo.sandbox.brand import seed as seeding
 from qxo.sandbox.brand.app import build_app
 from qxo.sandbox.brand.faults import Faults, RateLimit, parse_spec
@@ -22,11 +23,15 @@ class BrandSandbox:
 
     def __init__(self, db_path: str, *, latency_ms: float = 0, rate_limit: int | None = None,
                  faults: str | dict | None = None, seed: int = 0, extra_extensions: int = 0,
-                 oauth_token_ttl: float = 3600, max_salesforce_connections: int | None = None) -> None:
+                 oauth_token_ttl: float = 3600, max_salesforce_connections: int | None = None,
+                 audit_entries: int = audit.DEFAULT_KEEP) -> None:
         if rate_limit is not None and rate_limit < 1:
             raise ValueError("rate_limit: requests per minute must be at least 1")
         if latency_ms < 0:
             raise ValueError("latency_ms: must not be negative")
+        if audit_entries < 1:
+            raise ValueError("audit_entries: the audit log keeps at least one entry")
+        self.audit_entries = audit_entries  # the audit log is a ring of this many entries
         self.db_path = str(db_path)
         self.latency_ms = latency_ms
         self.rate_limit = RateLimit(rate_limit) if rate_limit else None
@@ -49,6 +54,7 @@ class BrandSandbox:
         """Listen on host:port (0: a free port); with `ssl_context` the brand speaks https."""
         await asyncio.get_running_loop().run_in_executor(None, self.store.open_sync)
         await self.store.run(seeding.seed_if_empty, self.seed, self.extra_extensions)
+        await self.store.run(audit.initialize)
         creds = await self.store.run(seeding.credentials)
         self.tokens, self.oauth_clients = creds["tokens"], creds["oauth_clients"]
         # Hanging "timeout" faults must not hold shutdown: cancel in-flight handlers after a moment.
