@@ -92,9 +92,3 @@ def doc(row: tuple | None, index: int = 0) -> dict | None:
 
 def dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), sort_keys=True)
-
-
-def page(conn: sqlite3.Connection, sql: str, args: tuple, offset: int, size: int) -> tuple[list[dict], bool]:
-    """One page of `doc` rows, and whether another page follows (reads one row more to know)."""
-    rows = conn.execute(f"{sql} LIMIT ? OFFSET ?", (*args, size + 1, offset)).fetchall()
-    return [json.loads(r[0]) for r in rows[:size]], len(rows) > size
