@@ -155,10 +155,11 @@ def steady_state(args: argparse.Namespace, cluster: Cluster, brand: BrandSandbox
             "steady_state_kube_requests": kube.stats() - kube_before}
 
 
-def converge_bare(args: argparse.Namespace, workdir: Path, base_url: str) -> dict[str, Any]:
+def converge_bare(args: argparse.Namespace, workdir: Path, base_url: str, shape: str = "timer") -> dict[str, Any]:
     kube = KubeSandbox(workdir, name="bare-kube").start()
     cluster = Cluster(kube)
-    operator = Process([sys.executable, str(HERE / "bare_operator.py"), "--namespace", harness.NAMESPACE],
+    operator = Process([sys.executable, str(HERE / "bare_operator.py"), "--namespace", harness.NAMESPACE,
+                        "--shape", shape],
                        workdir / "bare-operator.log", env={"KUBECONFIG": str(kube.kubeconfig)})
     try:
         work = workload.generate(args.resources, base_url, "FAKE-token", budget=budget(args),

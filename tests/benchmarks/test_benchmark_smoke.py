@@ -44,6 +44,14 @@ def test_converge_reports_every_figure_and_writes_only_what_is_needed():
     assert all("waiting" not in report["converges"][kind] for kind in declared)
 
 
+def test_handler_shapes_converges_the_bare_work_in_each_shape():
+    report = run_script("handler_shapes.py", "--resources", "6")
+    for shape in ("timer", "daemon", "handlers"):
+        assert report[shape]["converge_seconds"] > 0 and len(report[shape]["converge_seconds_each"]) == 1, shape
+        # Each shape writes each object's Ready once: the same status patches whatever kopf calls.
+        assert report[shape]["kube_requests"] >= 6, shape
+
+
 @pytest.fixture(scope="module")
 def chaos() -> dict:
     return run_script("chaos.py", "--resources", "8", "--kill-cycles", "1", "--kill-every", "2",
