@@ -77,3 +77,17 @@ def test_installs_are_found_by_the_extension_they_declare_as_it_changes():
 
     index.forget(second)
     assert index.claimants("ExtensionInstall", (brand, "salesforce")) == set()
+
+
+def test_a_ca_bundle_ref_names_the_kind_it_says():
+    """caBundleRef names a ConfigMap, or the Secret its `kind` says: a rotation of either wakes the brand."""
+    index = index_of_the_table()
+    brand = ObjectKey("QualtricsBrand", "ns", "acme")
+    spec = {"credentials": {"type": "APIToken", "apiTokenSecretRef": {"name": "token"}}}
+    index.remember(brand, {"metadata": {"namespace": "ns", "name": "acme"},
+                           "spec": {**spec, "caBundleRef": {"kind": "Secret", "name": "ca"}}})
+    assert index.dependents(ObjectKey("Secret", "ns", "ca")) == {brand}
+    index.remember(brand, {"metadata": {"namespace": "ns", "name": "acme"},
+                           "spec": {**spec, "caBundleRef": {"name": "ca"}}})
+    assert index.dependents(ObjectKey("ConfigMap", "ns", "ca")) == {brand}
+    assert index.dependents(ObjectKey("Secret", "ns", "ca")) == set()
