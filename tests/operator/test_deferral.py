@@ -282,3 +282,21 @@ async def test_an_object_waiting_silently_for_another_dependency_is_left_to_it(b
 
     assert await woken(rt, INSTALL) and await woken(rt, ACCOUNT)
     assert not await woken(rt, GRANT)  # its account's Ready, or its verdict, wakes it
+
+
+async def test_a_dependency_being_deleted_is_not_ready_for_its_dependents(rt):
+    """A dependency being deleted is undoing what it made (an uninstall takes the extension's accounts with it,
+    a deleted account its access): a dependent converging meanwhile must wait, not write under it."""
+    rt.saw("ExtensionAccount", account_body(ready=True))
+    rt.record_verdict(ACCOUNT, Outcome.ready(status={"externalId": "AC_1"}))
+    await rt.wakeups.wait(GRANT, timeout=0)
+    assert rt.ready(ACCOUNT)
+
+    going = account_body(ready=True)
+    going["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+    rt.saw("ExtensionAccount", going)
+
+    assert not rt.ready(ACCOUNT)
+    assert await rt.wakeups.wait(GRANT, timeout=0) is True  # told at once
+    outcome = await rt.converge("AccountGrant", grant_body())
+    assert outcome.state is State.WAITING and outcome.verdict.reason == "WaitingForAccount"

@@ -90,10 +90,17 @@ class Relations:
         return self.index.body(key)
 
     def ready(self, key: ObjectKey) -> bool:
-        """Whether the object's latest converge found it Ready (its Ready condition, after a restart)."""
+        """Whether the object's latest converge found it Ready (its Ready condition, after a restart).
+
+        An object being deleted is not: its finalizer is undoing what it made (an uninstall takes the
+        extension's accounts with it), and a dependent must not make anything under it meanwhile.
+        """
+        body = self.index.body(key)
+        if body is not None and (body.get("metadata") or {}).get("deletionTimestamp"):
+            return False
         verdict = self.verdicts.get(key)
         if verdict is None or verdict is State.PAUSED:  # paused leaves its Ready condition as it was
-            return _ready_condition(self.index.body(key))
+            return _ready_condition(body)
         return verdict in READY_STATES
 
     def status_of(self, key: ObjectKey) -> Mapping[str, Any]:
