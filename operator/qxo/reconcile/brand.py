@@ -73,7 +73,7 @@ async def connect(ctx: Context, obj: Object) -> BrandSession:
     The endpoint is checked before any Secret is read: a refused one gets nothing, not even a connection.
     """
     field, url = endpoint_of(obj.spec)
-    check_endpoint(ctx, field, url)
+    check_endpoint(ctx, field, url, "qualtrics")
     config, fingerprint = await _config(ctx, obj)
     session = ctx.connected(obj.key)
     if session is not None and session.fingerprint == fingerprint:

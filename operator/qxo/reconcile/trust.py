@@ -60,10 +60,11 @@ async def read_ca_bundle(ctx: Context, namespace: str, ref: Any) -> str:
     return data[ref.key]
 
 
-def check_endpoint(ctx: Context, field: str, url: str) -> None:
-    """Refuse, naming `field`, a URL the operator's allowlist does not allow (before any Secret is read)."""
+def check_endpoint(ctx: Context, field: str, url: str, service: str) -> None:
+    """Refuse, naming `field`, a URL the operator's allowlist does not allow for `service` (before any Secret
+    is read): a brand's endpoint must be Qualtrics' or the administrator's, a link's Salesforce's or theirs."""
     try:
-        ctx.allowlist.check_url(url)
+        ctx.allowlist.for_service(service).check_url(url)
     except InvalidEndpoint as error:
         raise Refused("InvalidEndpoint", f"{field}: {error}") from None
     except NotAllowed as error:

@@ -75,7 +75,7 @@ async def link_session(ctx: Context, obj: Object) -> LinkSession:
     """The link's session, rebuilt when its spec or a Secret it references changed."""
     spec: SalesforceLinkSpec = obj.spec
     # Where the refresh token and client secret would go is checked before either is read.
-    check_endpoint(ctx, "spec.loginURL", str(spec.effective_login_url))
+    check_endpoint(ctx, "spec.loginURL", str(spec.effective_login_url), "salesforce")
     oauth, namespace, memory = spec.oauth, obj.key.namespace, ctx.memory(obj.key)
     client_ref, refresh_ref = oauth.client_secret_ref, oauth.refresh_token_secret_ref
     client, client_version = await read_secret_keys(ctx, namespace, "spec.oauth.clientSecretRef", client_ref.name, {
