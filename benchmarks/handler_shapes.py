@@ -5,7 +5,8 @@
 For each shape of benchmarks/bare_operator.py (`timer`: qxo's, a timer whose handler sleeps until woken;
 `daemon`: a daemon that never returns and writes status with its own client; `handlers`: on.create,
 on.update and on.resume, with kopf's diff-base), N objects created first, then the operator started,
-and the clock run until every object is Ready, on a fresh kube sandbox each run; medians of `--runs`.
+and the clock run until every object is Ready, on a fresh kube sandbox (`--kube real`: a fresh real control
+plane) each run; medians of `--runs`.
 """
 
 from __future__ import annotations
@@ -26,13 +27,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--resources", type=int, default=100, help="N (at least 2)")
     parser.add_argument("--runs", type=int, default=1, help="runs per shape; medians are reported")
     parser.add_argument("--shapes", default=",".join(SHAPES), help="comma-separated, of " + ", ".join(SHAPES))
+    parser.add_argument("--kube", choices=("sandbox", "real"), default="sandbox",
+                        help="the kube sandbox, or the real control plane (hack/real-cluster)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds to wait for all Ready")
     parser.add_argument("--keep-logs", metavar="DIR", help="keep sandbox and operator logs here")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     args = parser.parse_args(argv)
     args.budget, args.rate_limit, args.resync_seconds = MAX_BUDGET, None, 30
     harness.stop_on_sigterm()
-    result: dict[str, Any] = {"resources": args.resources, "runs": args.runs}
+    result: dict[str, Any] = {"kube": args.kube, "resources": args.resources, "runs": args.runs}
     for shape in args.shapes.split(","):
         runs = []
         for _ in range(args.runs):  # shapes interleaved would share the machine's drift; each gets fresh processes
