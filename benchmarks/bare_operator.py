@@ -5,6 +5,12 @@ Per kind, like qxo/handlers/resources.py: an `on.event` handler, one `converge` 
 finalizer and runs the same number of handlers per object. The timer writes Ready=True once for
 each generation and then sleeps until stopped, as qxo's converge loop sleeps until woken; the
 kopf settings are qxo's. Run: `python benchmarks/bare_operator.py --namespace NS`.
+
+`--shape` runs the same work in the other shapes qxo's loop could have (benchmarks/handler_shapes.py
+compares them): `daemon`, one `@kopf.daemon` per object that never returns and so writes its status
+through its own API client (kopf applies a daemon's patch only when it returns, and a daemon that
+returned is not started again); `handlers`, `on.create`/`on.update`/`on.resume` writing Ready through
+kopf's patch, with kopf's diff-base, which on.update needs.
 """
 
 from __future__ import annotations
@@ -46,11 +52,61 @@ async def secret_seen(body: kopf.Body, **_) -> None:
     SEEN[("secrets", body.meta.get("name") or "")] = body.meta.get("resourceVersion") or ""
 
 
-def _register(plural: str) -> None:
+def _ready_status(body: kopf.Body) -> dict:
+    now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return {"observedGeneration": body.meta.get("generation"),
+            "conditions": [{"type": "Ready", "status": "True", "reason": "Ready", "message": "bare",
+                            "lastTransitionTime": now, "observedGeneration": body.meta.get("generation")}]}
+
+
+def _register(plural: str, shape: str) -> None:
     @kopf.on.event(GROUP, VERSION, plural, id=f"{plural}-seen")
     async def seen(body: kopf.Body, **_) -> None:
         SEEN[(plural, body.meta.get("name") or "")] = body.meta.get("resourceVersion") or ""
 
+    @kopf.on.delete(GROUP, VERSION, plural, id="finalize")
+    async def finalize(**_) -> None:
+        return None
+
+    if shape == "daemon":
+        _register_daemon(plural)
+    elif shape == "handlers":
+        _register_handlers(plural)
+    else:
+        _register_timer(plural)
+
+
+def _register_handlers(plural: str) -> None:
+    @kopf.on.resume(GROUP, VERSION, plural, id="converge")
+    @kopf.on.create(GROUP, VERSION, plural, id="converge")
+    @kopf.on.update(GROUP, VERSION, plural, id="converge")
+    async def converge(body: kopf.Body, patch: kopf.Patch, **_) -> None:
+        if not _ready(body) and not body.meta.get("deletionTimestamp"):
+            patch.status.update(_ready_status(body))
+
+
+def _register_daemon(plural: str) -> None:
+    from kubernetes import config as k8s_config
+
+    from qxo.kube.config import call_json
+
+    api = k8s_config.new_client_from_config()
+    path = f"/apis/{GROUP}/{VERSION}/namespaces/{{namespace}}/{plural}/{{name}}/status"
+
+    @kopf.daemon(GROUP, VERSION, plural, id="converge", initial_delay=lambda **_: random.uniform(0, 0.5))
+    async def converge(body: kopf.Body, stopped: kopf.DaemonStopped, **_) -> None:
+        # Never returns while the object lives: its status goes out through its own client, as qxo's would.
+        while not stopped:
+            written = (plural, body.meta.get("name") or "", body.meta.get("generation") or 0)
+            if not _ready(body) and written not in WRITTEN and not body.meta.get("deletionTimestamp"):
+                WRITTEN.add(written)
+                params = {"namespace": body.meta.get("namespace") or "", "name": body.meta.get("name") or ""}
+                await asyncio.to_thread(call_json, api, "PATCH", path, params, {"status": _ready_status(body)},
+                                        "application/merge-patch+json")
+            await stopped.wait(600)
+
+
+def _register_timer(plural: str) -> None:
     @kopf.timer(GROUP, VERSION, plural, id="converge", interval=0.2,
                 initial_delay=lambda **_: random.uniform(0, 0.5))
     async def converge(body: kopf.Body, patch: kopf.Patch, stopped: kopf.DaemonStopped, **_) -> None:
@@ -62,24 +118,17 @@ def _register(plural: str) -> None:
             await stopped.wait(600)
             return
         WRITTEN.add(written)
-        now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-        patch.status["observedGeneration"] = body.meta.get("generation")
-        patch.status["conditions"] = [{"type": "Ready", "status": "True", "reason": "Ready", "message": "bare",
-                                       "lastTransitionTime": now, "observedGeneration": body.meta.get("generation")}]
-
-    @kopf.on.delete(GROUP, VERSION, plural, id="finalize")
-    async def finalize(**_) -> None:
-        return None
-
-
-for _plural in PLURALS:
-    _register(_plural)
+        patch.status.update(_ready_status(body))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--namespace", required=True)
+    parser.add_argument("--shape", choices=("timer", "daemon", "handlers"), default="timer",
+                        help="the per-object handler shape (default: qxo's, a timer that sleeps until woken)")
     args = parser.parse_args()
+    for plural in PLURALS:
+        _register(plural, args.shape)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("kopf.objects").setLevel(logging.WARNING)
     try:

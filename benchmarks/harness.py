@@ -395,6 +395,7 @@ class ReadyWatch:
 
     def start(self) -> ReadyWatch:
         self._lock = threading.Lock()
+        self._heard: dict[str, float] = {}  # when each kind's stream last brought an object
         self._kinds = [*WATCHED, *sorted({kind for kind, _ in self.expected} - set(WATCHED))]
         self._threads = [threading.Thread(target=self._watch, args=(kind,), daemon=True) for kind in self._kinds]
         for thread in self._threads:
@@ -430,6 +431,7 @@ class ReadyWatch:
     def _note(self, kind: str, body: dict[str, Any], deleted: bool = False) -> None:
         key = (kind, body["metadata"]["name"])
         with self._lock:
+            self._heard[kind] = time.monotonic()
             if is_ready(body) and not deleted:
                 self.ready.add(key)
                 self.first_ready.setdefault(key, time.monotonic())
@@ -441,16 +443,19 @@ class ReadyWatch:
                 self.all_ready.clear()
 
     def wait(self, timeout: float, relist_every: float = 3.0) -> bool:
-        """True once every expected object is Ready; a full list every few seconds backs up the watches,
-        so one stream that stalls cannot hang a run (one list call per watched kind and interval, in the
-        kube counts)."""
+        """True once every expected object is Ready. A kind with objects not yet Ready whose stream brought
+        nothing for a few seconds is listed in full, so one stream that stalls cannot hang a run; a kind
+        whose stream is busy is not (a list of thousands every few seconds would load the API server the
+        operator is measured against)."""
         deadline = time.monotonic() + timeout
         while not self.all_ready.wait(min(relist_every, max(0.0, deadline - time.monotonic()))):
             if time.monotonic() >= deadline:
                 return False
+            waiting = {kind for kind, _ in self.missing()}
             for kind in self._kinds:
-                for body in self.cluster.list(kind):
-                    self._note(kind, body)
+                if kind in waiting and time.monotonic() - self._heard.get(kind, 0.0) >= relist_every:
+                    for body in self.cluster.list(kind):
+                        self._note(kind, body)
         return True
 
     def timeline(self, started: float) -> dict[str, dict[str, float]]:

@@ -44,6 +44,31 @@ def test_converge_reports_every_figure_and_writes_only_what_is_needed():
     assert all("waiting" not in report["converges"][kind] for kind in declared)
 
 
+def test_handler_shapes_converges_the_bare_work_in_each_shape():
+    report = run_script("handler_shapes.py", "--resources", "6")
+    for shape in ("timer", "daemon", "handlers"):
+        assert report[shape]["converge_seconds"] > 0 and len(report[shape]["converge_seconds_each"]) == 1, shape
+        # Each shape writes each object's Ready once: the same status patches whatever kopf calls.
+        assert report[shape]["kube_requests"] >= 6, shape
+
+
+def test_converge_restart_reports_a_restart_that_writes_nothing_and_reads_only_observations():
+    report = run_script("converge.py", "--resources", "8", "--steady", "refresh", "--restart", "--skip-bare",
+                        "--budget", "3000")
+    assert {"restart_seconds", "restart_writes", "restart_reads"} <= set(report)
+    assert report["restart_writes"] == 0
+    # One observation (its listings, the directory of users and groups its ownership checks read) and whoami.
+    reads = {call.split(" ", 1)[1] for call in report["restart_calls"]}
+    assert reads <= {"/API/v3/whoami", "/API/v3/brands/{brandId}/extensions", "/API/v3/brands/{brandId}/accounts",
+                     "/API/v3/brands/{brandId}/salesforce-connections", "/API/v3/users", "/API/v3/groups"}, reads
+    assert all(call.startswith("GET ") for call in report["restart_calls"])
+    # every object converged again by the new process
+    converged = sum(sum(by_result.values()) for by_result in report["restart_converges"].values())
+    assert converged >= report["resources"]
+    # --budget alone bounds the run: every change and one observation at 50 calls a second
+    assert report["rate_bound_seconds"] == round((report["changes_needed"] + report["observation_pages"]) / 50, 2)
+
+
 @pytest.mark.e2e
 def test_converge_on_the_real_control_plane_reports_the_same_figures(real_cluster):
     """`--kube real`: the same workload and JSON keys against hack/real-cluster (its own control plane)."""

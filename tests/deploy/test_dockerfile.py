@@ -8,8 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 import pytest
-
-from conftest import ROOT
+from deploykit import ROOT
 
 BUILD_TOOLS = re.compile(r"\b(gcc|g\+\+|make|build-essential|cc|clang|apt-get|apk|pip|git|curl|wget)\b")
 

@@ -9,8 +9,7 @@ import celpy
 import pytest
 import yaml
 from argocd_cm import KINDS, health_key, render
-
-from conftest import ROOT, kustomize
+from deploykit import ROOT, kustomize
 
 ARGOCD = ROOT / "manifests" / "argocd"
 FLUX = ROOT / "manifests" / "flux" / "qxo-acme.yaml"

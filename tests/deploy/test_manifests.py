@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
-
-from conftest import CRD_FILES, ROOT, by_kind, crds_present, kustomize, one
+from deploykit import CRD_FILES, ROOT, by_kind, crds_present, kustomize, one
 
 PLURALS = ["qualtricsbrands", "extensioninstalls", "extensionaccounts", "accountgrants", "salesforcelinks"]
 CLUSTER_PLURALS = ["clusterqualtricsbrands", "extensionpolicies"]

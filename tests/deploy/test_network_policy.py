@@ -5,8 +5,7 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
-
-from conftest import by_kind, one
+from deploykit import by_kind, one
 
 RENDERS = ["manifests", "manifests/overlays/namespaced"]
 EGRESS_PORTS = {("UDP", 53), ("TCP", 53), ("TCP", 443), ("TCP", 6443)}

@@ -17,11 +17,10 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from deploykit import ROOT
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from test_dockerfile import dockerignore_patterns, dockerignored
-
-from conftest import ROOT
 
 LOCKS = ROOT / "requirements"
 PIN = re.compile(r"^([A-Za-z0-9._-]+)==(\S+)")

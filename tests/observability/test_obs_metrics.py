@@ -12,6 +12,8 @@ from qxo.observability import metrics
 from qxo.observability.metrics import OperatorMetrics
 
 KINDS = ("QualtricsBrand", "ExtensionInstall", "ExtensionAccount", "AccountGrant", "SalesforceLink")
+for _kind in KINDS:  # as the operator's kinds table does when the handlers register
+    metrics.allow_kind(_kind)
 RESULTS = ("ready", "waiting", "deferred", "retrying", "refused", "paused", "drifted")
 
 

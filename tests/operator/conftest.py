@@ -21,15 +21,14 @@ import yaml
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 
+from qxo.api import KINDS
 from qxo.sandbox.brand import BrandSandbox
 from qxo.sandbox.kube import KubeSandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMESPACE = "qxo-demo"
 GROUP, VERSION = "qxo.dev", "v1alpha1"
-PLURALS = {"QualtricsBrand": "qualtricsbrands", "ExtensionInstall": "extensioninstalls",
-           "ExtensionAccount": "extensionaccounts", "AccountGrant": "accountgrants",
-           "SalesforceLink": "salesforcelinks"}
+PLURALS = {kind: model.PLURAL for kind, model in KINDS.items()}
 
 
 def example_documents(brand_url: str, token: str, *, salesforce: dict[str, Any] | None = None
@@ -97,6 +96,8 @@ class World:
         self.custom = k8s.CustomObjectsApi(self.api)
         self.core = k8s.CoreV1Api(self.api)
         self.operator: subprocess.Popen | None = None
+        self.program: tuple[str, ...] = ("-m", "qxo")  # what `python` runs as `qxo` (the toy kind's test swaps it)
+        self.plurals = dict(PLURALS)
         self.log_path = tmp / "operator.log"
         self.starts = 0
 
@@ -117,13 +118,13 @@ class World:
         self.kubectl("apply", "-f", "-", input=yaml.safe_dump_all(documents))
 
     def get(self, kind: str, name: str) -> dict[str, Any]:
-        return self.custom.get_namespaced_custom_object(GROUP, VERSION, NAMESPACE, PLURALS[kind], name)
+        return self.custom.get_namespaced_custom_object(GROUP, VERSION, NAMESPACE, self.plurals[kind], name)
 
     def patch(self, kind: str, name: str, body: dict[str, Any]) -> None:
-        self.custom.patch_namespaced_custom_object(GROUP, VERSION, NAMESPACE, PLURALS[kind], name, body)
+        self.custom.patch_namespaced_custom_object(GROUP, VERSION, NAMESPACE, self.plurals[kind], name, body)
 
     def delete(self, kind: str, name: str) -> None:
-        self.custom.delete_namespaced_custom_object(GROUP, VERSION, NAMESPACE, PLURALS[kind], name)
+        self.custom.delete_namespaced_custom_object(GROUP, VERSION, NAMESPACE, self.plurals[kind], name)
 
     def exists(self, kind: str, name: str) -> bool:
         try:
@@ -207,7 +208,7 @@ class World:
         log.write(f"---- operator start {self.starts}\n")
         log.flush()
         # The sandboxes and capture servers listen on 127.0.0.1, which the operator's administrator allows.
-        self.operator = subprocess.Popen([sys.executable, "-m", "qxo", "operator", *self.operator_scope,
+        self.operator = subprocess.Popen([sys.executable, *self.program, "operator", *self.operator_scope,
                                           "--allow-endpoint", "127.0.0.1", *extra_args],
                                          env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 

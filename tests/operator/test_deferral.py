@@ -12,6 +12,7 @@ from qxo.reconcile import runtime as runtime_module
 from qxo.reconcile.conditions import State
 from qxo.reconcile.keys import ObjectKey
 from qxo.reconcile.outcome import Outcome
+from qxo.reconcile.registry import KINDS
 from qxo.reconcile.runtime import Runtime
 from qxo.reconcile.status import WrittenStatuses, status_patch
 from qxo.trust.endpoints import Allowlist
@@ -43,7 +44,7 @@ class NoSecrets:
 
 @pytest.fixture
 def rt() -> Runtime:
-    runtime = Runtime(NoSecrets())
+    runtime = Runtime(NoSecrets(), kinds=KINDS)
     runtime.saw("AccountGrant", grant_body())
     return runtime
 
@@ -229,7 +230,7 @@ async def brand_runtime(tmp_path):
     from qxo.sandbox.brand import BrandSandbox
     sandbox = BrandSandbox(str(tmp_path / "brand.db"))
     await sandbox.start()
-    runtime = Runtime(TokenSecret(sandbox.admin_token), allowlist=Allowlist.with_defaults(["127.0.0.1"]))
+    runtime = Runtime(TokenSecret(sandbox.admin_token), kinds=KINDS, allowlist=Allowlist.with_defaults(["127.0.0.1"]))
     install = {"metadata": {"namespace": NS, "name": "webservice", "generation": 1},
                "spec": {"brandRef": {"name": "acme"}, "extensionId": "webservice", "acceptTerms": True}}
     runtime.saw("ExtensionInstall", install)
@@ -281,3 +282,21 @@ async def test_an_object_waiting_silently_for_another_dependency_is_left_to_it(b
 
     assert await woken(rt, INSTALL) and await woken(rt, ACCOUNT)
     assert not await woken(rt, GRANT)  # its account's Ready, or its verdict, wakes it
+
+
+async def test_a_dependency_being_deleted_is_not_ready_for_its_dependents(rt):
+    """A dependency being deleted is undoing what it made (an uninstall takes the extension's accounts with it,
+    a deleted account its access): a dependent converging meanwhile must wait, not write under it."""
+    rt.saw("ExtensionAccount", account_body(ready=True))
+    rt.record_verdict(ACCOUNT, Outcome.ready(status={"externalId": "AC_1"}))
+    await rt.wakeups.wait(GRANT, timeout=0)
+    assert rt.ready(ACCOUNT)
+
+    going = account_body(ready=True)
+    going["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+    rt.saw("ExtensionAccount", going)
+
+    assert not rt.ready(ACCOUNT)
+    assert await rt.wakeups.wait(GRANT, timeout=0) is True  # told at once
+    outcome = await rt.converge("AccountGrant", grant_body())
+    assert outcome.state is State.WAITING and outcome.verdict.reason == "WaitingForAccount"

@@ -27,6 +27,8 @@ SCENARIOS = [
     lifecycle.test_uninstall_on_delete_revokes_and_orphan_leaves_it,
     lifecycle.test_invalid_spec_is_refused_with_the_field_and_no_write,
     lifecycle.test_restart_in_the_middle_of_creating_leaves_one_of_each,
+    lifecycle.test_everything_deleted_while_the_operator_was_down_still_goes,
+    lifecycle.test_every_semantic_fixture_is_refused_at_its_field_without_a_brand_write,
 ]
 
 

@@ -10,10 +10,16 @@ import promqlkit
 import pytest
 import yaml
 
-from qxo.observability.labels import CONDITION_STATUSES, KINDS, RECONCILE_RESULTS, TOKEN_REFRESH_RESULTS
+from qxo.observability import labels
+from qxo.observability.labels import CONDITION_STATUSES, RECONCILE_RESULTS, TOKEN_REFRESH_RESULTS
 from qxo.observability.metrics import OperatorMetrics
 from qxo.qualtrics.transport import BrandStats
 from qxo.reconcile.conditions import Conditions, State, Verdict
+from qxo.reconcile.registry import KINDS
+
+KIND_NAMES = {kind.name for kind in KINDS}
+for _name in KIND_NAMES:  # as the operator's handlers do for each kind of the table
+    labels.allow_kind(_name)
 
 CHART = Path(__file__).resolve().parents[2] / "charts" / "qxo"
 RULES = yaml.safe_load((CHART / "files" / "prometheus-rules.yaml").read_text())
@@ -29,7 +35,7 @@ EXPECTED_ALERTS = {
     "QxoBrandRateLimiterSaturated", "QxoBrandThrottled",        # rate limiter saturated
     "QxoSalesforcePreflightFailing", "QxoOperatorDown",
 }
-# SalesforceLink's own conditions (qxo.reconcile.kinds); the rest come from every verdict.
+# SalesforceLink's own conditions (qxo.reconcile.link); the rest come from every verdict.
 KIND_SPECIFIC_CONDITIONS = {"Authenticated", "PreflightPassed"}
 
 
@@ -70,7 +76,7 @@ def exported() -> dict[str, set[str]]:
 
 def allowed_values() -> dict[tuple[str, str], set[str]]:
     generic = {c.type for state in State for c in Conditions(Verdict(state, "r", "m")).as_list()}
-    values = {("", "kind"): set(KINDS), ("", "status"): set(CONDITION_STATUSES),
+    values = {("", "kind"): set(KIND_NAMES), ("", "status"): set(CONDITION_STATUSES),
               ("", "condition"): generic | KIND_SPECIFIC_CONDITIONS, ("", "access"): {"read", "write"},
               ("qxo_reconciles_total", "result"): set(RECONCILE_RESULTS),
               ("qxo_salesforce_token_refreshes_total", "result"): set(TOKEN_REFRESH_RESULTS)}

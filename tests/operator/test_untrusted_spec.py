@@ -13,5 +13,5 @@ def test_a_wildcard_over_a_public_suffix_is_refused_with_no_write(world, example
     world.apply([d for d in examples if d["kind"] in ("Namespace", "Secret", "QualtricsBrand")] + [webservice])
     condition = world.wait_condition("ExtensionInstall", "webservice", status="False",
                                      reason="WildcardOverPublicSuffix")
-    assert condition["message"].startswith("spec.domains: https://*.co.uk: co.uk is a public suffix")
+    assert condition["message"].startswith("spec.domains[1]: https://*.co.uk: co.uk is a public suffix")
     assert world.writes() == []

@@ -4,6 +4,8 @@ import asyncio
 
 from qxo.reconcile.index import ObjectIndex
 from qxo.reconcile.keys import ObjectKey
+from qxo.reconcile.registry import KINDS
+from qxo.reconcile.relations import Relations
 from qxo.reconcile.wakeups import Wakeups
 
 KEY = ObjectKey("ExtensionAccount", "ns", "a")
@@ -31,8 +33,13 @@ async def test_stopped_ends_the_wait():
     assert await asyncio.wait_for(waiter, 5) is False
 
 
+def index_of_the_table() -> ObjectIndex:
+    """An index that reads references and claims off bodies as the kinds table says."""
+    return Relations(secrets=None, kinds=KINDS).index
+
+
 def test_dependents_follow_references_and_their_changes():
-    index = ObjectIndex()
+    index = index_of_the_table()
     account = {"metadata": {"namespace": "ns", "name": "a"},
                "spec": {"installRef": {"name": "i"}, "credentials": {"secretRef": {"name": "s"}}}}
     grant = {"metadata": {"namespace": "ns", "name": "g"}, "spec": {"accountRef": {"name": "a"}}}
@@ -49,7 +56,7 @@ def test_dependents_follow_references_and_their_changes():
 
 
 def test_installs_are_found_by_the_extension_they_declare_as_it_changes():
-    index = ObjectIndex()
+    index = index_of_the_table()
     brand = ObjectKey("QualtricsBrand", "ns", "acme")
 
     def install(name: str, extension_id: str, brand_name: str = "acme") -> dict:
@@ -59,14 +66,28 @@ def test_installs_are_found_by_the_extension_they_declare_as_it_changes():
     first, second = ObjectKey("ExtensionInstall", "ns", "a"), ObjectKey("ExtensionInstall", "ns", "b")
     index.remember(first, install("a", "webservice"))
     index.remember(second, install("b", "webservice"))
-    assert index.installs_of(brand, "webservice") == {first, second}
+    assert index.claimants("ExtensionInstall", (brand, "webservice")) == {first, second}
 
     index.remember(second, install("b", "salesforce"))  # its spec moved to another extension
-    assert index.installs_of(brand, "webservice") == {first}
-    assert index.installs_of(brand, "salesforce") == {second}
+    assert index.claimants("ExtensionInstall", (brand, "webservice")) == {first}
+    assert index.claimants("ExtensionInstall", (brand, "salesforce")) == {second}
 
     index.remember(first, install("a", "webservice", brand_name="other"))  # or to another brand
-    assert index.installs_of(brand, "webservice") == set()
+    assert index.claimants("ExtensionInstall", (brand, "webservice")) == set()
 
     index.forget(second)
-    assert index.installs_of(brand, "salesforce") == set()
+    assert index.claimants("ExtensionInstall", (brand, "salesforce")) == set()
+
+
+def test_a_ca_bundle_ref_names_the_kind_it_says():
+    """caBundleRef names a ConfigMap, or the Secret its `kind` says: a rotation of either wakes the brand."""
+    index = index_of_the_table()
+    brand = ObjectKey("QualtricsBrand", "ns", "acme")
+    spec = {"credentials": {"type": "APIToken", "apiTokenSecretRef": {"name": "token"}}}
+    index.remember(brand, {"metadata": {"namespace": "ns", "name": "acme"},
+                           "spec": {**spec, "caBundleRef": {"kind": "Secret", "name": "ca"}}})
+    assert index.dependents(ObjectKey("Secret", "ns", "ca")) == {brand}
+    index.remember(brand, {"metadata": {"namespace": "ns", "name": "acme"},
+                           "spec": {**spec, "caBundleRef": {"name": "ca"}}})
+    assert index.dependents(ObjectKey("ConfigMap", "ns", "ca")) == {brand}
+    assert index.dependents(ObjectKey("Secret", "ns", "ca")) == set()

@@ -15,6 +15,7 @@ from qxo.qualtrics.ratelimit import claimed_rate
 from qxo.reconcile.cafiles import MAX_BYTES, CAFiles
 from qxo.reconcile.conditions import State
 from qxo.reconcile.outcome import Refused
+from qxo.reconcile.registry import KINDS
 from qxo.reconcile.runtime import Runtime
 from qxo.sandbox.brand import BrandSandbox
 from qxo.trust.endpoints import Allowlist
@@ -62,7 +63,7 @@ async def brand():
 async def world(brand):
     namespace = Namespace()
     namespace.secrets["token"] = ({"token": brand.admin_token}, True)
-    runtime = Runtime(namespace, allowlist=LOOPBACK)
+    runtime = Runtime(namespace, kinds=KINDS, allowlist=LOOPBACK)
     yield runtime, namespace, brand
     await runtime.close()
 
@@ -227,12 +228,12 @@ def test_ca_files_stay_under_their_total_budget(monkeypatch):
     pems = [trustme.CA().cert_pem.bytes().decode() for _ in range(3)]
     monkeypatch.setattr("qxo.reconcile.cafiles.MAX_TOTAL_BYTES", len(pems[0]) * 2 + 10)
     try:
-        kept = [files.file_for(pem, "spec.caBundleRef") for pem in pems[:2]]
+        kept = [files.file_for(pem, "spec.caBundleRef", holder) for holder, pem in enumerate(pems[:2])]
         with pytest.raises(Exception, match="already take") as waiting:
-            files.file_for(pems[2], "spec.caBundleRef")
+            files.file_for(pems[2], "spec.caBundleRef", 2)
         assert not isinstance(waiting.value, Refused)  # waits for space; the spec is not wrong
-        files.keep_only(kept[:1])  # one session went: its file goes, and the third fits
-        assert not os.path.exists(kept[1])
-        files.file_for(pems[2], "spec.caBundleRef")
+        files.release(1)  # one session went: its file goes, and the third fits
+        assert not os.path.exists(kept[1]) and os.path.exists(kept[0])
+        files.file_for(pems[2], "spec.caBundleRef", 2)
     finally:
         files.close()

@@ -11,12 +11,11 @@ from pydantic import ConfigDict, Field, StringConstraints
 from qxo.api.common import (
     ApiModel,
     CABundleRef,
-    DnsName,
     OAuthClientSecretRef,
     ObservedModel,
     Printer,
     Resource,
-    SecretKey,
+    SecretKeyRef,
     ServiceURL,
     SpecBase,
     StatusBase,
@@ -37,15 +36,6 @@ class CredentialsType(StrEnum):
     OAUTH_CLIENT = "OAuthClient"
 
 
-class ApiTokenSecretRef(ApiModel):
-    """A Secret key holding a brand administrator's API token (sent as X-API-TOKEN)."""
-
-    name: DnsName
-    """Name of the Secret, in this object's namespace."""
-    key: SecretKey = "token"
-    """Key of the Secret holding the API token."""
-
-
 class BrandCredentials(ApiModel):
     """Where the brand administrator credentials live; values stay in the Secret."""
 
@@ -62,7 +52,7 @@ class BrandCredentials(ApiModel):
 
     type: CredentialsType
     """APIToken (an administrator's API token) or OAuthClient (client-credentials grant)."""
-    api_token_secret_ref: ApiTokenSecretRef | None = None
+    api_token_secret_ref: SecretKeyRef.defaulting("token", "the API token") | None = None
     """The API token Secret; required when type is APIToken."""
     oauth_client_secret_ref: OAuthClientSecretRef | None = None
     """The OAuth client id and secret; required when type is OAuthClient."""

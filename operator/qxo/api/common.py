@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
 from pydantic.alias_generators import to_camel
 
 GROUP = "qxo.dev"
@@ -172,12 +172,29 @@ class LocalObjectReference(ApiModel):
 
 
 class SecretKeyRef(ApiModel):
-    """A key of a Secret in the same namespace; qxo reads the value, never copies it anywhere."""
+    """A key of a Secret in the same namespace; qxo reads the value, never copies it anywhere.
+
+    Each use gives the key its own default and says what it holds: `SecretKeyRef.defaulting("token",
+    "the API token")` is the ref whose `key` defaults to `token`.
+    """
 
     name: DnsName
     """Name of the Secret, in this object's namespace."""
     key: SecretKey
     """Key within the Secret's data."""
+
+    @classmethod
+    def defaulting(cls, key: str, holding: str) -> type[SecretKeyRef]:
+        """This ref for one use: `key` defaults to `key`, described as the key holding `holding`."""
+        made = _DEFAULTING.get((key, holding))
+        if made is None:
+            made = _DEFAULTING[(key, holding)] = create_model(
+                f"SecretKeyRef_{key}", __base__=cls, __doc__=cls.__doc__,
+                key=(SecretKey, Field(default=key, description=f"Key of the Secret holding {holding}.")))
+        return made
+
+
+_DEFAULTING: dict[tuple[str, str], type[SecretKeyRef]] = {}
 
 
 class OAuthClientSecretRef(ApiModel):

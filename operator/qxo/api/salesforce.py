@@ -13,14 +13,13 @@ from qxo.api.common import (
     DISPLAY_TEXT,
     ApiModel,
     CABundleRef,
-    DnsName,
     LocalObjectReference,
     LoginURL,
     OAuthClientSecretRef,
     ObservedModel,
     Printer,
     Resource,
-    SecretKey,
+    SecretKeyRef,
     SpecBase,
     StatusBase,
     Username,
@@ -94,15 +93,6 @@ class FieldAccess(StrEnum):
     EDIT = "Edit"
 
 
-class RefreshTokenSecretRef(ApiModel):
-    """A Secret key holding the OAuth refresh token of the linked Salesforce user."""
-
-    name: DnsName
-    """Name of the Secret, in this object's namespace."""
-    key: SecretKey = "refresh_token"
-    """Key of the Secret holding the refresh token."""
-
-
 class SalesforceOAuth(ApiModel):
     """The connected app's client and the user's refresh token, both from Secrets."""
 
@@ -115,7 +105,7 @@ class SalesforceOAuth(ApiModel):
 
     client_secret_ref: OAuthClientSecretRef
     """The connected app's consumer key and secret."""
-    refresh_token_secret_ref: RefreshTokenSecretRef
+    refresh_token_secret_ref: SecretKeyRef.defaulting("refresh_token", "the refresh token")
     """The linked user's refresh token (the connected app must keep refresh tokens valid until revoked)."""
 
 

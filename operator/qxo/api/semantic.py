@@ -86,6 +86,13 @@ def semantic_problems(parsed: list[Parsed], others: list[Document], *, across: b
     return problems
 
 
+def object_problems(document: Document, obj: Resource) -> list[Problem]:
+    """The errors one object shows by itself: its spec and qxo's annotations, knowing nothing else (no catalog,
+    no allowlist, no other object). The operator refuses these before it waits for any dependency."""
+    item = Parsed(document, obj)
+    return [p for p in (*annotation_problems(item), *case_duplicate_problems(item)) if p.severity == "error"]
+
+
 def endpoint_problems(item: Parsed, allowlist: Allowlist) -> Iterator[Problem]:
     """Where the operator would send credentials must be on the allowlist (the operator refuses it otherwise).
 

@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qxo.api import KINDS
+from qxo.api import KINDS, AccountGrant, ExtensionAccount, ExtensionInstall, QualtricsBrand
 from qxo.api.documents import Document, Problem, load_paths
 from qxo.api.validation import admit_object, is_qxo, validate_documents
-from qxo.reconcile.keys import ACCOUNT, BRAND, GRANT, INSTALL
 from qxo.trust.endpoints import DEFAULT, Allowlist
+
+BRAND, INSTALL, ACCOUNT, GRANT = QualtricsBrand.KIND, ExtensionInstall.KIND, ExtensionAccount.KIND, AccountGrant.KIND
 
 
 @dataclass(frozen=True)

@@ -22,12 +22,12 @@ from qxo.gitops.changes import (
     install_changes,
     reach_changes,
 )
-from qxo.gitops.manifests import Declared, DeclaredSet
+from qxo.gitops.manifests import ACCOUNT, GRANT, INSTALL, Declared, DeclaredSet
 from qxo.qualtrics.models import Account
 from qxo.reconcile import account as accounts
 from qxo.reconcile import grant as grants
 from qxo.reconcile import install as installs
-from qxo.reconcile.keys import ACCOUNT, GRANT, INSTALL, external_id, is_paused
+from qxo.reconcile.keys import external_id, is_paused
 from qxo.reconcile.outcome import Refused
 from qxo.reconcile.session import BrandSession, BrandState
 

@@ -8,7 +8,9 @@ import os
 import kopf
 
 from qxo.kube.config import api_client
+from qxo.kube.objects import KubeObjects
 from qxo.kube.secrets import CREDENTIALS_LABEL, KubeSecrets
+from qxo.reconcile.registry import KINDS
 from qxo.reconcile.runtime import Runtime
 from qxo.trust.endpoints import DEFAULT
 
@@ -52,7 +54,9 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_) -> No
     # reach the process, and one losing the label leaves the selection (a DELETED event, so it is forgotten).
     settings.watching.label_selectors["", "v1", "secrets"] = f"{CREDENTIALS_LABEL}=true"
     # Where credentials may go comes from the command line (`qxo operator --allow-endpoint`), never an object.
-    memo.runtime = Runtime(KubeSecrets(api_client()), allowlist=getattr(memo, "allowlist", None) or DEFAULT)
+    api = api_client()
+    memo.runtime = Runtime(KubeSecrets(api), kinds=KINDS, lister=KubeObjects(api),
+                           allowlist=getattr(memo, "allowlist", None) or DEFAULT)
 
 
 @kopf.on.cleanup()

@@ -1,9 +1,11 @@
-"""For each qxo kind: note every watch event, run one converge loop per object, finalize on delete.
+"""For each kind in the table (qxo.reconcile.registry): note every watch event, run one converge loop per
+object, finalize on delete.
 
 The converge loop is a kopf timer whose handler sleeps until the object is woken (its own change,
 a dependency becoming ready, a Secret rotation, a brand resync), so it is the only writer of the
 object's status and never polls the brand. It hands back to kopf only to write a status or to
-retry, so wake-ups that change nothing cost no kopf handler call.
+retry, so wake-ups that change nothing cost no kopf handler call. Why a timer, and not a daemon or
+on.create/on.update: docs/architecture.md, "The handler shape".
 """
 
 from __future__ import annotations
@@ -19,18 +21,12 @@ import kopf
 from qxo import API_GROUP, API_VERSION
 from qxo.observability import logs, metrics
 from qxo.reconcile.conditions import State
-from qxo.reconcile.keys import ACCOUNT, BRAND, GRANT, INSTALL, LINK, ObjectKey
+from qxo.reconcile.keys import ObjectKey
 from qxo.reconcile.outcome import Outcome
+from qxo.reconcile.protocol import Kind
+from qxo.reconcile.registry import KINDS
 from qxo.reconcile.runtime import Runtime
 from qxo.reconcile.status import previous_verdict, status_patch
-
-PLURALS = {
-    BRAND: "qualtricsbrands",
-    INSTALL: "extensioninstalls",
-    ACCOUNT: "extensionaccounts",
-    GRANT: "accountgrants",
-    LINK: "salesforcelinks",
-}
 
 
 def backoff(retry: int, suggested: float | None) -> float:
@@ -88,7 +84,11 @@ async def converge_once(kind: str, key: ObjectKey, body: kopf.Body, patch: kopf.
     return status is not None or retry > 0
 
 
-def _register(kind: str, plural: str) -> None:
+def register(entry: Kind) -> None:
+    """kopf's handlers for one kind of the table."""
+    kind, plural = entry.name, entry.plural
+    metrics.allow_kind(kind)
+
     # async, though it never awaits: kopf runs a sync handler in a thread pool, a hop per watch event.
     @kopf.on.event(API_GROUP, API_VERSION, plural, id=f"{plural}-seen")
     async def seen(body: kopf.Body, type: str | None, memo: kopf.Memo, **_) -> None:
@@ -130,5 +130,5 @@ def _register(kind: str, plural: str) -> None:
             raise kopf.TemporaryError(outcome.verdict.message, delay=backoff(retry, outcome.retry_after))
 
 
-for _kind, _plural in PLURALS.items():
-    _register(_kind, _plural)
+for _entry in KINDS:
+    register(_entry)

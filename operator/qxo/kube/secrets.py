@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -17,6 +16,7 @@ from typing import Any, Protocol
 from kubernetes.client.exceptions import ApiException
 
 from qxo.api.common import CREDENTIALS_LABEL
+from qxo.kube.config import call_json
 from qxo.observability import logs
 
 __all__ = ["CREDENTIALS_LABEL", "KubeSecrets", "ReadForbidden", "SecretData", "SecretNotOwned", "SecretSource",
@@ -114,12 +114,7 @@ class WatchedSecrets:
 
 
 class KubeSecrets:
-    """Secrets and ConfigMaps through the official client's ApiClient (auth, TLS, kubeconfig).
-
-    The generated `CoreV1Api` is not used: loading it and its models costs ~1.4 s of CPU on the
-    operator's event loop at start-up, and decoding each Secret into a `V1Secret` costs again per
-    read, for three routes whose JSON is read here directly.
-    """
+    """Secrets and ConfigMaps through the official client's ApiClient (auth, TLS, kubeconfig), as JSON."""
 
     def __init__(self, api_client: Any) -> None:
         self._api = api_client
@@ -189,17 +184,7 @@ class KubeSecrets:
 
     def _call(self, method: str, path: str, path_params: dict[str, str], body: Any = None,
               content_type: str = "application/json") -> dict[str, Any]:
-        headers = {"Accept": "application/json"}
-        if body is not None:
-            headers["Content-Type"] = content_type
-        request = self._api.param_serialize(method, path, path_params=path_params, header_params=headers,
-                                            body=body, auth_settings=["BearerToken"])
-        response = self._api.call_api(*request)
-        response.read()
-        if not 200 <= response.status <= 299:
-            # The body is the API server's Status: it names the object, never a Secret's values.
-            raise ApiException(http_resp=response)
-        return json.loads(response.data)
+        return call_json(self._api, method, path, path_params, body, content_type)
 
 
 def _controlled_by(secret: Mapping[str, Any], owner_uid: str | None) -> bool:

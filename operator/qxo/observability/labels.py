@@ -16,18 +16,26 @@ log = logging.getLogger("qxo.observability")
 OTHER = "other"
 MAX_VALUE_LENGTH = 64
 
-KINDS = ("QualtricsBrand", "ExtensionInstall", "ExtensionAccount", "AccountGrant", "SalesforceLink")
+# The kinds the operator reconciles, as its kinds table registers them (`allow_kind`); a set shared by every
+# `kind` label, so a kind added to the table gets its own series without a change here.
+KINDS: set[str] = set()
 RECONCILE_RESULTS = ("ready", "waiting", "deferred", "retrying", "refused", "paused", "drifted")
 TOKEN_REFRESH_RESULTS = ("ok", "revoked", "failed")
 CONDITION_STATUSES = ("True", "False", "Unknown")
 
 
+def allow_kind(kind: str) -> None:
+    """Admit `kind` as a value of every `kind` label (the kinds table calls this once per kind)."""
+    KINDS.add(kind)
+
+
 class LabelValues:
-    """One label's admissible values: a closed set, or an open set capped at `limit` values."""
+    """One label's admissible values: a closed set (kept by reference when a `set`, so it may grow), or an
+    open set capped at `limit` values."""
 
     def __init__(self, label: str, known: Iterable[str] | None = None, *, limit: int = 50) -> None:
         self.label = label
-        self._known = frozenset(known) if known is not None else None
+        self._known = known if isinstance(known, set) else frozenset(known) if known is not None else None
         self._limit = limit
         self._seen: set[str] = set()
         self._warned: set[str] = set()

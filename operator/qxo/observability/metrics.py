@@ -19,6 +19,7 @@ from prometheus_client.gc_collector import GCCollector
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 
+from qxo.observability import labels
 from qxo.observability.brand_collector import BrandClientCollector, StatsProvider
 from qxo.observability.conditions import ConditionsCollector
 from qxo.observability.labels import KINDS, RECONCILE_RESULTS, TOKEN_REFRESH_RESULTS, LabelValues
@@ -145,6 +146,11 @@ def default() -> OperatorMetrics:
 
 def start_server(port: int, addr: str = "127.0.0.1") -> MetricsServer:
     return default().start_server(port, addr)
+
+
+def allow_kind(kind: str) -> None:
+    """Count `kind` under its own name in every metric with a `kind` label."""
+    labels.allow_kind(kind)
 
 
 def reconcile_finished(kind: str, result: str, seconds: float) -> None:

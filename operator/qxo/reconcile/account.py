@@ -8,15 +8,18 @@ are sent again: drift put right, never a value shown.
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from qxo.api.account import ExtensionAccountSpec
 from qxo.qualtrics import errors
 from qxo.qualtrics.models import Account
-from qxo.reconcile.outcome import Refused
-from qxo.reconcile.session import BrandSession
+from qxo.reconcile.conditions import State
+from qxo.reconcile.protocol import Context, Object, Outcome, Refused, Removal
+from qxo.reconcile.session import BrandSession, create_request_id
+from qxo.reconcile.trust import read_secret
 
 
 @dataclass(frozen=True)
@@ -106,11 +109,6 @@ def changed_outside(account: Account | None, applied: SecretVersion | None) -> d
     return account.credentials_updated_at if account.credentials_updated_at > applied.brand_stamp else None
 
 
-def create_request_id(uid: str, previous_id: str | None) -> str:
-    """Stable across retries and restarts (a replay creates nothing new), new for a re-creation."""
-    return "qxo-" + hashlib.sha256(f"{uid}/{previous_id or 'first'}".encode()).hexdigest()[:32]
-
-
 def find(state_accounts: dict[str, Account], extension_id: str, name: str,
          known_id: str | None) -> Account | None:
     """By the id we recorded or were told (adoption by external id), else by natural key."""
@@ -186,3 +184,97 @@ def status_of(account: Account | None, applied: SecretVersion | None) -> dict[st
         if applied.brand_stamp is not None:
             status["appliedSecret"]["credentialsUpdatedAt"] = applied.brand_stamp.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return status
+
+
+def _applied(status: Mapping[str, Any]) -> SecretVersion | None:
+    """The Secret version status says was applied last (with the brand's stamp right after, when recorded)."""
+    applied = status.get("appliedSecret") or {}
+    if applied.get("name") and applied.get("resourceVersion"):
+        stamp = applied.get("credentialsUpdatedAt")
+        return SecretVersion(applied["name"], str(applied["resourceVersion"]),
+                             datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else None)
+    return None
+
+
+async def _credentials(ctx: Context, obj: Object) -> Credentials:
+    spec: ExtensionAccountSpec = obj.spec
+    secret = await read_secret(ctx, obj.key.namespace, "spec.credentials.secretRef", spec.credentials.secret_ref.name)
+    wanted = list(spec.credentials.keys or secret.values)
+    for i, name in enumerate(wanted):
+        if name not in secret.values:
+            raise Refused("SecretKeyMissing", f"spec.credentials.keys[{i}]: Secret {secret.name} has no key {name!r}")
+        if not secret.values[name]:
+            # An exported placeholder nobody filled in must never blank real credentials in the brand.
+            raise Refused("EmptyCredential", f"spec.credentials.secretRef: Secret {secret.name} has an empty "
+                                             f"value for key {name!r}")
+    return Credentials(SecretVersion(secret.name, secret.resource_version),
+                       {name: secret.values[name] for name in wanted})
+
+
+@dataclass
+class Observed:
+    session: BrandSession
+    account: Account | None
+    extension_id: str = ""
+    known_id: str | None = None
+    applied: SecretVersion | None = None
+    credentials: Credentials | None = None
+    sent: SecretVersion | None = None  # the version a create, rotation or restore sent, stamped by the brand
+    rotations: int = 0
+
+
+class AccountReconciler:
+    async def observe(self, ctx: Context, obj: Object) -> Observed:
+        spec: ExtensionAccountSpec = obj.spec
+        _, install = ctx.parent(obj)
+        session = ctx.session_for(obj.key)
+        state = await session.observe()
+        seen = session.observations
+        known_id = obj.external_id or obj.status.get("externalId")
+        if known_id and known_id not in state.accounts:
+            state = await session.observe_again(seen)  # added since we last looked, or really gone?
+        extension_id = install["spec"]["extensionId"]
+        account = find_for_adoption(state.accounts, extension_id, spec.display_name, known_id,
+                                    adopting=obj.external_id is not None)
+        # Our own last write is newer than a body whose status the watch has not delivered yet:
+        # planning from the stale status would send the same credentials again.
+        applied = ctx.memory(obj.key).get("applied") or _applied(obj.status)
+        secret = spec.credentials.secret_ref.name
+        needs_values = account is None or applied is None or changed_outside(account, applied) is not None \
+            or applied != SecretVersion(secret, ctx.secret_version(obj.key.namespace, secret) or "")
+        credentials = await _credentials(ctx, obj) if needs_values else Credentials(applied, {})
+        return Observed(session, account, extension_id, known_id, applied, credentials)
+
+    def plan(self, obj: Object, observed: Observed) -> tuple[Action, ...]:
+        return plan(extension_id=observed.extension_id, name=obj.spec.display_name,
+                    credentials=observed.credentials, account=observed.account, applied=observed.applied,
+                    uid=obj.uid, previous_id=observed.known_id if observed.account is None else None)
+
+    async def apply(self, ctx: Context, observed: Observed, action: Action) -> None:
+        observed.account = await apply(observed.session, action)
+        if isinstance(action, SENDS_CREDENTIALS):
+            observed.sent = action.credentials.version.stamped(observed.account)
+            observed.rotations += isinstance(action, RotateCredentials)
+
+    def status(self, ctx: Context, obj: Object, observed: Observed, outcome: Outcome) -> None:
+        applied, ready = observed.sent or observed.applied, outcome.state is State.READY
+        if observed.sent is None and applied is not None and applied.brand_stamp is None and ready \
+                and observed.account is not None:
+            applied = applied.stamped(observed.account)  # a status from before the stamp: start from now
+        if applied is not None and applied is not observed.applied:
+            ctx.memory(obj.key)["applied"] = applied
+        outcome.status = status_of(observed.account, applied)
+        if ready:
+            outcome.rotations = observed.rotations
+            if observed.sent is not None:
+                outcome.status["lastRotationTime"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    async def finalize(self, ctx: Context, obj: Object) -> Removal:
+        account_id = obj.external_id or obj.status.get("externalId")
+        if account_id is None:
+            return Removal(done="nothing was created")
+        session = await ctx.session_holding(obj, lambda state: account_id in state.accounts)
+        if session is None:
+            return Removal(done="the account is already gone from the brand")
+        account = (await session.observe()).accounts.get(account_id)
+        return Removal(Observed(session, account), plan_removal(account))

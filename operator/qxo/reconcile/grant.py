@@ -8,13 +8,16 @@ since it could then change nothing more on it (nor delete it); that one entry is
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from qxo.api.grant import AccountGrantSpec
 from qxo.qualtrics.models import Access, AccessEntry, Account, Identity
-from qxo.reconcile.install import refuse_same_user_twice
-from qxo.reconcile.outcome import Refused
+from qxo.reconcile import people
+from qxo.reconcile.conditions import State, Verdict
+from qxo.reconcile.keys import ObjectKey
+from qxo.reconcile.protocol import Context, Object, Outcome, Refused, Removal, Waiting
 from qxo.reconcile.session import BrandSession
 
 
@@ -149,15 +152,9 @@ async def desired_access(session: BrandSession, spec: AccountGrantSpec) -> Acces
     is Owner access for a user who is not a Brand Administrator (the seed gives ownership to them only)."""
     users = [entry.user for entry in spec.users]
     groups = [entry.group for entry in spec.groups]
-    user_ids = await session.resolve_users(users) if users else {}
-    group_ids = await session.resolve_groups(groups) if groups else {}
-    for i, name in enumerate(users):
-        if name not in user_ids:
-            raise Refused("UnknownUser", f"spec.users[{i}].user: the brand has no user {name!r}")
-    for i, name in enumerate(groups):
-        if name not in group_ids:
-            raise Refused("UnknownGroup", f"spec.groups[{i}].group: the brand has no group {name!r}")
-    refuse_same_user_twice("spec.users", users, user_ids)
+    user_ids = await people.user_ids(session, users, lambda i: f"spec.users[{i}].user")
+    group_ids = await people.group_ids(session, groups, lambda i: f"spec.groups[{i}].group")
+    people.refuse_same_user_twice("spec.users", users, user_ids)
     owners = [(i, entry) for i, entry in enumerate(spec.users) if entry.access == "Owner"]
     if owners:
         admins = await session.brand_administrators(user_ids[entry.user] for _, entry in owners)
@@ -170,3 +167,68 @@ async def desired_access(session: BrandSession, spec: AccountGrantSpec) -> Acces
     return Access.of(all_users=spec.all_users is not None,
                      users=[(user_ids[e.user], str(e.access)) for e in spec.users],
                      groups=[(group_ids[e.group], str(e.access)) for e in spec.groups])
+
+
+def account_claim(key: ObjectKey, body: Mapping[str, Any]) -> ObjectKey | None:
+    """The ExtensionAccount a grant declares access to: one AccountGrant per account."""
+    name = ((body.get("spec") or {}).get("accountRef") or {}).get("name")
+    return key.sibling("ExtensionAccount", name) if isinstance(name, str) and name else None
+
+
+@dataclass
+class Observed:
+    session: BrandSession
+    account: Account | None
+    desired: Access | None = None
+    member_of: frozenset[str] = frozenset()
+
+
+class GrantReconciler:
+    async def observe(self, ctx: Context, obj: Object) -> Observed:
+        account_key = account_claim(obj.key, obj.body)
+        holder = ctx.holder(obj, account_key)
+        if holder != obj.key:
+            raise Refused("ConflictingGrant", f"spec.accountRef: AccountGrant {holder.name} already declares who "
+                                              f"may use {account_key.name}; merge the two into one")
+        ctx.parent(obj)
+        account_id = ctx.status_of(account_key).get("externalId")
+        if not account_id or ctx.brand_of(account_key) is None:
+            raise Waiting("WaitingForAccount", f"ExtensionAccount {account_key.name} has no account in the brand yet")
+        session = ctx.session_for(account_key)
+        state = await session.observe()
+        seen = session.observations
+        if account_id not in state.accounts:
+            state = await session.observe_again(seen)
+        account = state.accounts.get(account_id)
+        if account is None:
+            # Gone from the brand: the ExtensionAccount re-creates it, and its new status wakes us.
+            raise Waiting("WaitingForAccount", f"account {account_id} is not in the brand")
+        desired = await desired_access(session, obj.spec)
+        return Observed(session, account, desired, await operator_groups(session, account, desired))
+
+    def plan(self, obj: Object, observed: Observed) -> tuple[PutAccess, ...]:
+        return plan(observed.desired, observed.account, observed.session.identity, observed.member_of)
+
+    async def apply(self, ctx: Context, observed: Observed, action: PutAccess) -> None:
+        await apply(observed.session, action)
+
+    def status(self, ctx: Context, obj: Object, observed: Observed, outcome: Outcome) -> None:
+        identity = observed.session.identity
+        kept = keeps_own_access(observed.desired, observed.account, identity, observed.member_of)
+        outcome.status = status_of(observed.session.state.accounts.get(observed.account.id),
+                                   identity.user_name if kept else None)
+        if kept and outcome.state is State.READY:
+            outcome.verdict = Verdict(State.READY, outcome.verdict.reason, f"{outcome.verdict.message}; kept Owner "
+                                      f"access for the operator's identity {identity.user_name}, which qxo never "
+                                      "removes from an account it did not create")
+
+    async def finalize(self, ctx: Context, obj: Object) -> Removal:
+        account_id = obj.status.get("externalId")
+        if not account_id:
+            return Removal(done="no access was set")
+        session = await ctx.session_holding(obj, lambda state: account_id in state.accounts)
+        if session is None:
+            return Removal(done="the account is already gone from the brand, and its access with it")
+        account = (await session.observe()).accounts.get(account_id)
+        member_of = await operator_groups(session, account, None) if account is not None else frozenset()
+        return Removal(Observed(session, account), plan_removal(account, session.identity, member_of))

@@ -1,78 +1,42 @@
-"""The last-seen body of every qxo object, and who refers to whom.
+"""The last-seen body of every qxo object, who refers to whom, and who claims which remote thing.
 
 Fed from the watch stream (every event, including the initial listing), so lookups of a
-referenced object and of an object's dependents cost no API call.
+referenced object, of an object's dependents and of its rivals cost no API call. What a body
+references and claims is told by the caller (the kinds table), so the index knows no kind.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any
 
-from qxo.reconcile.keys import ACCOUNT, BRAND, CONFIGMAP, GRANT, INSTALL, LINK, SECRET, ObjectKey
+from qxo.reconcile.keys import ObjectKey
+
+References = Callable[[ObjectKey, Mapping[str, Any]], frozenset[ObjectKey]]
+Claim = Callable[[ObjectKey, Mapping[str, Any]], Hashable | None]
 
 
-def _name(spec: Mapping[str, Any], *path: str) -> str | None:
-    node: Any = spec
-    for part in path:
-        if not isinstance(node, Mapping):
-            return None
-        node = node.get(part)
-    return node if isinstance(node, str) and node else None
-
-
-def references(kind: str, body: Mapping[str, Any]) -> frozenset[ObjectKey]:
-    """The objects (qxo kinds, Secrets, ConfigMaps) that `body` names in its spec."""
-    spec = body.get("spec") or {}
-    here = ObjectKey.of(kind, body)
-    wanted: list[tuple[str, str | None]] = []
-    if kind == BRAND:
-        credentials = spec.get("credentials") or {}
-        wanted += [
-            (SECRET, _name(credentials, "apiTokenSecretRef", "name")),
-            (SECRET, _name(credentials, "oauthClientSecretRef", "name")),
-            (CONFIGMAP, _name(spec, "caBundleRef", "name")),
-        ]
-    elif kind == INSTALL:
-        wanted += [(BRAND, _name(spec, "brandRef", "name"))]
-    elif kind == ACCOUNT:
-        wanted += [(INSTALL, _name(spec, "installRef", "name")),
-                   (SECRET, _name(spec, "credentials", "secretRef", "name"))]
-    elif kind == GRANT:
-        wanted += [(ACCOUNT, _name(spec, "accountRef", "name"))]
-    elif kind == LINK:
-        wanted += [
-            (BRAND, _name(spec, "brandRef", "name")),
-            (SECRET, _name(spec, "oauth", "clientSecretRef", "name")),
-            (SECRET, _name(spec, "oauth", "refreshTokenSecretRef", "name")),
-            (CONFIGMAP, _name(spec, "caBundleRef", "name")),
-        ]
-    return frozenset(here.sibling(ref_kind, name) for ref_kind, name in wanted if name)
-
-
-def extension_claim(kind: str, body: Mapping[str, Any]) -> tuple[ObjectKey, str] | None:
-    """The (QualtricsBrand, extension id) an ExtensionInstall manages; None for other kinds."""
-    if kind != INSTALL:
-        return None
-    spec = body.get("spec") or {}
-    brand, extension_id = _name(spec, "brandRef", "name"), spec.get("extensionId")
-    if not brand or not isinstance(extension_id, str):
-        return None
-    return ObjectKey.of(kind, body).sibling(BRAND, brand), extension_id
+def _nothing(key: ObjectKey, body: Mapping[str, Any]) -> Any:
+    return None
 
 
 class ObjectIndex:
-    def __init__(self) -> None:
+    def __init__(self, references: References | None = None, claim: Claim | None = None) -> None:
+        self._references = references or (lambda key, body: frozenset())
+        self._claim_of = claim or _nothing
         self._bodies: dict[ObjectKey, Mapping[str, Any]] = {}
+        self._by_kind: dict[str, set[ObjectKey]] = {}
         self._refs: dict[ObjectKey, frozenset[ObjectKey]] = {}
         self._dependents: dict[ObjectKey, set[ObjectKey]] = {}
-        self._claims: dict[ObjectKey, tuple[ObjectKey, str]] = {}
-        self._installs: dict[tuple[ObjectKey, str], set[ObjectKey]] = {}
+        self._claims: dict[ObjectKey, tuple[str, Hashable]] = {}
+        self._claimants: dict[tuple[str, Hashable], set[ObjectKey]] = {}
 
     def remember(self, key: ObjectKey, body: Mapping[str, Any]) -> None:
         self._bodies[key] = body
-        self._claim(key, extension_claim(key.kind, body))
-        new_refs = references(key.kind, body)
+        self._by_kind.setdefault(key.kind, set()).add(key)
+        claim = self._claim_of(key, body)
+        self._claim(key, None if claim is None else (key.kind, claim))
+        new_refs = self._references(key, body)
         old_refs = self._refs.get(key, frozenset())
         for ref in old_refs - new_refs:
             self._dependents.get(ref, set()).discard(key)
@@ -80,26 +44,32 @@ class ObjectIndex:
             self._dependents.setdefault(ref, set()).add(key)
         self._refs[key] = new_refs
 
-    def _claim(self, key: ObjectKey, claim: tuple[ObjectKey, str] | None) -> None:
+    def _claim(self, key: ObjectKey, claim: tuple[str, Hashable] | None) -> None:
         old = self._claims.get(key)
         if old == claim:
             return
         if old is not None:
-            self._installs[old].discard(key)
+            self._claimants[old].discard(key)
             del self._claims[key]
         if claim is not None:
             self._claims[key] = claim
-            self._installs.setdefault(claim, set()).add(key)
-
-    def installs_of(self, brand_key: ObjectKey, extension_id: str) -> set[ObjectKey]:
-        """The ExtensionInstalls declaring `extension_id` in that brand (one, unless two contend for it)."""
-        return set(self._installs.get((brand_key, extension_id), ()))
+            self._claimants.setdefault(claim, set()).add(key)
 
     def forget(self, key: ObjectKey) -> None:
         self._bodies.pop(key, None)
+        self._by_kind.get(key.kind, set()).discard(key)
         self._claim(key, None)
         for ref in self._refs.pop(key, frozenset()):
             self._dependents.get(ref, set()).discard(key)
+
+    def claimants(self, kind: str, claim: Hashable) -> set[ObjectKey]:
+        """The objects of `kind` claiming the same remote thing (one, unless several contend for it)."""
+        return set(self._claimants.get((kind, claim), ()))
+
+    def rivals(self, key: ObjectKey) -> set[ObjectKey]:
+        """The other objects claiming what `key` claims."""
+        claim = self._claims.get(key)
+        return set() if claim is None else self._claimants.get(claim, set()) - {key}
 
     def references_of(self, key: ObjectKey) -> frozenset[ObjectKey]:
         return self._refs.get(key, frozenset())
@@ -120,8 +90,8 @@ class ObjectIndex:
         """The `spec` or `status` of a remembered body ({} when unknown)."""
         return (self._bodies.get(key) or {}).get(part) or {}
 
-    def keys(self, kind: str) -> list[ObjectKey]:
-        return [key for key in self._bodies if key.kind == kind]
+    def keys(self, kind: str) -> set[ObjectKey]:
+        return set(self._by_kind.get(kind, ()))
 
     def dependents(self, key: ObjectKey) -> set[ObjectKey]:
         return set(self._dependents.get(key, ()))

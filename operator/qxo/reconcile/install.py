@@ -1,13 +1,21 @@
-"""ExtensionInstall: install or uninstall one extension, its allowed domains and who it is enabled for."""
+"""ExtensionInstall: install or uninstall one extension, its allowed domains and who it is enabled for.
+
+Of the installs declaring one extension in one brand, the oldest manages it (its claim); the others
+are refused naming it, so two never take turns writing the extension's domains and enablement.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from qxo.api.install import ExtensionInstallSpec
 from qxo.api.suffixes import wildcard_reach_problem
 from qxo.qualtrics.models import Enablement, Extension
-from qxo.reconcile.outcome import Refused
+from qxo.reconcile import people
+from qxo.reconcile.keys import ObjectKey
+from qxo.reconcile.protocol import Context, Object, Outcome, Refused, Removal
 from qxo.reconcile.session import BrandSession
 
 
@@ -18,6 +26,7 @@ class DesiredInstall:
     preview_opt_in: bool
     domains: frozenset[str] | None          # None: leave the extension's domains alone
     enablement: Enablement | None           # ids, resolved; None: leave enablement alone
+    declared_domains: tuple[str, ...] = ()  # spec.domains in its order, to name the one refused by its index
 
 
 @dataclass(frozen=True)
@@ -91,9 +100,9 @@ def check_allowed(desired: DesiredInstall, extension: Extension | None) -> None:
                       f"spec.domains: {extension.name} does not allow domain edits; remove spec.domains "
                       f"or declare exactly its domains: {sorted(current) or 'none'}")
     if desired.domains is not None and desired.domains != current:
-        for domain in sorted(desired.domains):
+        for i, domain in enumerate(desired.declared_domains or sorted(desired.domains)):
             if problem := wildcard_reach_problem(domain):
-                raise Refused("WildcardOverPublicSuffix", f"spec.domains: {domain}: {problem}")
+                raise Refused("WildcardOverPublicSuffix", f"spec.domains[{i}]: {domain}: {problem}")
 
 
 def _current_domains(extension: Extension) -> frozenset[str]:
@@ -131,15 +140,9 @@ async def desired_from_spec(session: BrandSession, spec: Any) -> DesiredInstall:
     if spec.enablement is not None:
         users = list(spec.enablement.users or ())
         groups = list(spec.enablement.groups or ())
-        user_ids = await session.resolve_users(users) if users else {}
-        group_ids = await session.resolve_groups(groups) if groups else {}
-        for i, user in enumerate(users):
-            if user not in user_ids:
-                raise Refused("UnknownUser", f"spec.enablement.users[{i}]: the brand has no user {user!r}")
-        refuse_same_user_twice("spec.enablement.users", users, user_ids)
-        for i, group in enumerate(groups):
-            if group not in group_ids:
-                raise Refused("UnknownGroup", f"spec.enablement.groups[{i}]: the brand has no group {group!r}")
+        user_ids = await people.user_ids(session, users, lambda i: f"spec.enablement.users[{i}]")
+        people.refuse_same_user_twice("spec.enablement.users", users, user_ids)
+        group_ids = await people.group_ids(session, groups, lambda i: f"spec.enablement.groups[{i}]")
         enablement = Enablement(all_users=bool(spec.enablement.all_users),
                                 users=tuple(user_ids[u] for u in users), groups=tuple(group_ids[g] for g in groups))
     return DesiredInstall(
@@ -147,19 +150,9 @@ async def desired_from_spec(session: BrandSession, spec: Any) -> DesiredInstall:
         terms_accepted=bool(spec.terms_accepted),
         preview_opt_in=bool(spec.preview_opt_in),
         domains=None if spec.domains is None else frozenset(spec.domains),
+        declared_domains=tuple(spec.domains or ()),
         enablement=enablement,
     )
-
-
-def refuse_same_user_twice(field: str, names: list[str], ids: dict[str, str]) -> None:
-    """Two spellings of one user (a username and its email, or another case) would make the brand
-    refuse the whole list after other writes went through: refuse it before any write."""
-    first: dict[str, int] = {}
-    for i, name in enumerate(names):
-        j = first.setdefault(ids[name], i)
-        if j != i:
-            raise Refused("DuplicateUser", f"{field}[{i}]: {name!r} is the same brand user as {field}[{j}] "
-                                           f"({names[j]!r})")
 
 
 async def apply(session: BrandSession, action: Action) -> None:
@@ -203,3 +196,55 @@ def status_of(extension: Extension | None) -> dict[str, Any]:
             status["termsAcceptedBy"] = terms.accepted_by
             status["termsAcceptedAt"] = terms.accepted_at.strftime("%Y-%m-%dT%H:%M:%SZ")
     return status
+
+
+def extension_claim(key: ObjectKey, body: Mapping[str, Any]) -> tuple[ObjectKey, str] | None:
+    """The (QualtricsBrand, extension id) an install manages: one install per extension and brand."""
+    spec = body.get("spec") or {}
+    brand, extension_id = (spec.get("brandRef") or {}).get("name"), spec.get("extensionId")
+    if not isinstance(brand, str) or not brand or not isinstance(extension_id, str):
+        return None
+    return key.sibling("QualtricsBrand", brand), extension_id
+
+
+@dataclass
+class Observed:
+    session: BrandSession
+    extension: Extension | None
+    desired: DesiredInstall | None = None
+
+
+class InstallReconciler:
+    def _refuse_if_not_holder(self, ctx: Context, obj: Object, spec: ExtensionInstallSpec) -> None:
+        claim = extension_claim(obj.key, obj.body)
+        holder = ctx.holder(obj, claim)
+        if holder != obj.key:
+            raise Refused("DuplicateInstall", f"spec.extensionId: ExtensionInstall {holder.name} already manages "
+                                              f"{spec.extension_id} in QualtricsBrand {spec.brand_ref.name}; "
+                                              "merge the two")
+
+    async def observe(self, ctx: Context, obj: Object) -> Observed:
+        spec: ExtensionInstallSpec = obj.spec
+        self._refuse_if_not_holder(ctx, obj, spec)
+        session = ctx.session_for(obj.key)
+        state = await session.observe()
+        return Observed(session, state.extensions.get(spec.extension_id), await desired_from_spec(session, spec))
+
+    def plan(self, obj: Object, observed: Observed) -> tuple[Action, ...]:
+        return plan(observed.desired, observed.extension)
+
+    async def apply(self, ctx: Context, observed: Observed, action: Action) -> None:
+        await apply(observed.session, action)
+
+    def status(self, ctx: Context, obj: Object, observed: Observed, outcome: Outcome) -> None:
+        outcome.status = status_of(observed.session.state.extensions.get(obj.spec.extension_id))
+
+    async def finalize(self, ctx: Context, obj: Object) -> Removal:
+        spec: ExtensionInstallSpec = obj.spec
+        holder = ctx.holder(obj, extension_claim(obj.key, obj.body))
+        if holder != obj.key:
+            return Removal(done=f"left installed: ExtensionInstall {holder.name} manages it")
+        session = ctx.connection_for_cleanup(ctx.brand_of(obj.key))
+        state = await session.observe()
+        extension = state.extensions.get(spec.extension_id)
+        return Removal(Observed(session, extension), plan_removal(extension))

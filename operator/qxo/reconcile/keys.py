@@ -5,11 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-BRAND = "QualtricsBrand"
-INSTALL = "ExtensionInstall"
-ACCOUNT = "ExtensionAccount"
-GRANT = "AccountGrant"
-LINK = "SalesforceLink"
+# The built-in kinds qxo objects reference; qxo's own kinds are named by their models (qxo.api).
 SECRET = "Secret"
 CONFIGMAP = "ConfigMap"
 
@@ -30,7 +26,7 @@ class ObjectKey(NamedTuple):
         return cls(kind, meta.get("namespace") or "", meta.get("name") or "")
 
     def sibling(self, kind: str, name: str) -> ObjectKey:
-        """Another object in the same namespace: every qxo reference is namespace-local."""
+        """Another object in the same namespace."""
         return ObjectKey(kind, self.namespace, name)
 
     def __str__(self) -> str:

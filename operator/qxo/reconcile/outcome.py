@@ -26,12 +26,29 @@ class Waiting(Exception):
 
 
 class Refused(Exception):
-    """The spec cannot be applied as it stands; `message` names the field and what to do."""
+    """The spec cannot be applied as it stands; `message` names the field and what to do.
 
-    def __init__(self, reason: str, message: str) -> None:
+    `status` and `conditions` are what the object can still report (a link refused by its preflight
+    still says which org it reached and which checks failed).
+    """
+
+    def __init__(self, reason: str, message: str, *, status: dict[str, Any] | None = None,
+                 conditions: list[Condition] | None = None) -> None:
         super().__init__(message)
         self.reason = reason
         self.message = message
+        self.status = status or {}
+        self.conditions = conditions or []
+
+
+class Retry(Exception):
+    """A transient failure of a remote system the brand client does not cover (Salesforce): retry with backoff."""
+
+    def __init__(self, reason: str, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+        self.retry_after = retry_after
 
 
 @dataclass
@@ -46,6 +63,9 @@ class Outcome:
     retry_after: float | None = None
     # Waiting on a dependency that is still converging: nothing to report yet (no status, no Event).
     deferred: bool = False
+    # Converge again at most this many seconds later, woken or not (a brand's resync, a token's expiry);
+    # None: as often as the brand the object leads to.
+    recheck_after: float | None = None
 
     @property
     def state(self) -> State:

@@ -8,6 +8,7 @@ update the observation in place, so a resource reconciled right after another se
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -16,6 +17,12 @@ from datetime import UTC, datetime
 from qxo.observability import metrics
 from qxo.qualtrics import BrandClient
 from qxo.qualtrics.models import Account, BrandSnapshot, Extension, Group, Identity, SalesforceConnection
+
+
+def create_request_id(uid: str, previous_id: str | None) -> str:
+    """The client request id of a create: stable across retries and restarts (a replay creates nothing
+    new), new for a re-creation (`previous_id`: the remote object that went)."""
+    return "qxo-" + hashlib.sha256(f"{uid}/{previous_id or 'first'}".encode()).hexdigest()[:32]
 
 
 @dataclass

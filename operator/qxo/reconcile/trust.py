@@ -7,20 +7,21 @@ any credential, to a host of their choosing.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from qxo.kube.secrets import CREDENTIALS_LABEL, ReadForbidden, SecretData
 from qxo.reconcile.outcome import Refused, Waiting
 from qxo.trust.endpoints import InvalidEndpoint, NotAllowed
 
 if TYPE_CHECKING:
-    from qxo.reconcile.runtime import Runtime
+    from qxo.reconcile.protocol import Context
 
 
-async def read_secret(rt: Runtime, namespace: str, field: str, name: str) -> SecretData:
+async def read_secret(ctx: Context, namespace: str, field: str, name: str) -> SecretData:
     """The Secret a ref names, if it exists and opted in; Waiting while absent, Refused when not labelled."""
     try:
-        secret = await rt.secrets.secret(namespace, name)
+        secret = await ctx.secrets.secret(namespace, name)
     except ReadForbidden as forbidden:
         # An install to finish, not a bug: say so, and look again at the next resync rather than retry hot.
         raise Waiting("WaitingForSecretAccess", f"{field}: Secret {name}: {forbidden}") from None
@@ -32,11 +33,38 @@ async def read_secret(rt: Runtime, namespace: str, field: str, name: str) -> Sec
     return secret
 
 
-def check_endpoint(rt: Runtime, field: str, url: str, service: str) -> None:
+async def read_secret_keys(ctx: Context, namespace: str, field: str, name: str,
+                           keys: Mapping[str, str]) -> tuple[dict[str, str], str]:
+    """The values of `keys` (each mapped to the field that names it) in the Secret a ref names, and its
+    resourceVersion; Refused, naming that field, for a key missing or empty."""
+    secret = await read_secret(ctx, namespace, field, name)
+    for key, key_field in keys.items():
+        if not secret.values.get(key):
+            raise Refused("SecretKeyMissing", f"{key_field}: Secret {name} has no key {key!r}")
+    return {key: secret.values[key] for key in keys}, secret.resource_version
+
+
+async def read_ca_bundle(ctx: Context, namespace: str, ref: Any) -> str:
+    """The PEM text a caBundleRef names, from a ConfigMap or a Secret."""
+    if str(ref.kind) == "Secret":
+        data = (await read_secret(ctx, namespace, "spec.caBundleRef", ref.name)).values
+    else:
+        try:
+            data = await ctx.secrets.config_map(namespace, ref.name)
+        except ReadForbidden as forbidden:
+            raise Waiting("WaitingForCABundleAccess", f"spec.caBundleRef: ConfigMap {ref.name}: {forbidden}") from None
+    if data is None:
+        raise Waiting("WaitingForCABundle", f"spec.caBundleRef: {ref.kind} {ref.name} does not exist yet")
+    if not data.get(ref.key):
+        raise Refused("CABundleKeyMissing", f"spec.caBundleRef.key: {ref.kind} {ref.name} has no key {ref.key!r}")
+    return data[ref.key]
+
+
+def check_endpoint(ctx: Context, field: str, url: str, service: str) -> None:
     """Refuse, naming `field`, a URL the operator's allowlist does not allow for `service` (before any Secret
     is read): a brand's endpoint must be Qualtrics' or the administrator's, a link's Salesforce's or theirs."""
     try:
-        rt.allowlist.for_service(service).check_url(url)
+        ctx.allowlist.for_service(service).check_url(url)
     except InvalidEndpoint as error:
         raise Refused("InvalidEndpoint", f"{field}: {error}") from None
     except NotAllowed as error:

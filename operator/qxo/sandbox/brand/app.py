@@ -49,7 +49,8 @@ async def _record(request: web.Request, status: int, fault: str | None = None) -
             entry.update(before=outcome.before, after=outcome.after, replayed=outcome.replayed)
     changed = bool(outcome and outcome.write and not outcome.replayed and status < 300)
     kind = "auth" if request.path == "/oauth2/token" else "read" if request.method == "GET" else "write"
-    await sandbox(request).store.run(audit.append, entry, kind, changed)
+    sb = sandbox(request)
+    await sb.store.run(audit.append, entry, kind, changed, sb.audit_entries)
 
 
 @web.middleware

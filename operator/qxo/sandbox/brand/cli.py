@@ -10,6 +10,7 @@ import signal
 import sys
 from typing import TYPE_CHECKING
 
+from qxo.sandbox.brand.audit import DEFAULT_KEEP
 from qxo.sandbox.brand.faults import FaultSpecError, parse_spec
 
 if TYPE_CHECKING:
@@ -33,6 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--max-salesforce-connections", type=int, default=None, metavar="N",
                         help="refuse a user's Salesforce connection beyond N (no Qualtrics page states a limit: "
                              "off by default)")
+    parser.add_argument("--audit-entries", type=int, default=DEFAULT_KEEP, metavar="N",
+                        help="the audit log keeps the latest N entries (its totals count every call)")
     parser.set_defaults(func=main)
 
 
@@ -44,7 +47,8 @@ def main(args: argparse.Namespace) -> int:
         faults = parse_spec(args.faults)
         sandbox = BrandSandbox(args.db, latency_ms=args.latency_ms, rate_limit=args.rate_limit, faults=faults,
                                seed=args.seed, extra_extensions=args.extra_extensions,
-                               max_salesforce_connections=args.max_salesforce_connections)
+                               max_salesforce_connections=args.max_salesforce_connections,
+                               audit_entries=args.audit_entries)
     except (FaultSpecError, ValueError) as error:
         print(f"qxo sandbox brand: {error}", file=sys.stderr)
         return 2

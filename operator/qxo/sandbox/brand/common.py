@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -46,9 +47,12 @@ def changed(status: int, result: Any, before: Any, after: Any) -> Outcome:
     return Outcome(status, result, before, after, write=True)
 
 
-def rows_page(conn: sqlite3.Connection, sql: str, args: tuple, offset: int, size: int) -> tuple[list[tuple], bool]:
+def page(conn: sqlite3.Connection, sql: str, args: tuple, offset: int, size: int,
+         view: Callable[[tuple], Any] | None = None) -> tuple[list[Any], bool]:
+    """One page of a listing: `sql`'s rows from `offset` (each shown by `view`, by default its one JSON
+    column), and whether another page follows (one row more is read to know). Every paged route uses it."""
     rows = conn.execute(f"{sql} LIMIT ? OFFSET ?", (*args, size + 1, offset)).fetchall()
-    return rows[:size], len(rows) > size
+    return [view(row) if view else load(row[0]) for row in rows[:size]], len(rows) > size
 
 
 def load(value: str | None) -> Any:

@@ -5,16 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 from aiohttp import web
 
+from qxo.sandbox.brand import audit
 from qxo.sandbox.brand import seed as seeding
 from qxo.sandbox.brand.app import build_app
 from qxo.sandbox.brand.faults import Faults, RateLimit, parse_spec
 from qxo.sandbox.brand.store import Store
+from qxo.sandbox.threaded import serving_in_thread
 
 
 class BrandSandbox:
@@ -22,11 +23,15 @@ class BrandSandbox:
 
     def __init__(self, db_path: str, *, latency_ms: float = 0, rate_limit: int | None = None,
                  faults: str | dict | None = None, seed: int = 0, extra_extensions: int = 0,
-                 oauth_token_ttl: float = 3600, max_salesforce_connections: int | None = None) -> None:
+                 oauth_token_ttl: float = 3600, max_salesforce_connections: int | None = None,
+                 audit_entries: int = audit.DEFAULT_KEEP) -> None:
         if rate_limit is not None and rate_limit < 1:
             raise ValueError("rate_limit: requests per minute must be at least 1")
         if latency_ms < 0:
             raise ValueError("latency_ms: must not be negative")
+        if audit_entries < 1:
+            raise ValueError("audit_entries: the audit log keeps at least one entry")
+        self.audit_entries = audit_entries  # the audit log is a ring of this many entries
         self.db_path = str(db_path)
         self.latency_ms = latency_ms
         self.rate_limit = RateLimit(rate_limit) if rate_limit else None
@@ -49,6 +54,7 @@ class BrandSandbox:
         """Listen on host:port (0: a free port); with `ssl_context` the brand speaks https."""
         await asyncio.get_running_loop().run_in_executor(None, self.store.open_sync)
         await self.store.run(seeding.seed_if_empty, self.seed, self.extra_extensions)
+        await self.store.run(audit.initialize)
         creds = await self.store.run(seeding.credentials)
         self.tokens, self.oauth_clients = creds["tokens"], creds["oauth_clients"]
         # Hanging "timeout" faults must not hold shutdown: cancel in-flight handlers after a moment.
@@ -79,31 +85,6 @@ class BrandSandbox:
     def run_in_thread(cls, db_path: str, **options: Any) -> Iterator[BrandSandbox]:
         """Run on its own event loop in a daemon thread; yields the started sandbox."""
         sandbox = cls(db_path, **options)
-        loop = asyncio.new_event_loop()
-        started = threading.Event()
-        failure: list[BaseException] = []
-
-        def serve() -> None:
-            asyncio.set_event_loop(loop)
-            try:
-                loop.run_until_complete(sandbox.start())
-            except BaseException as error:  # reported to the caller's thread below
-                failure.append(error)
-                started.set()
-                return
-            started.set()
-            loop.run_forever()
-
-        thread = threading.Thread(target=serve, name="brand-sandbox", daemon=True)
-        thread.start()
-        started.wait()
-        if failure:
-            raise failure[0]
-        try:
+        with serving_in_thread(sandbox.start, sandbox.stop, "brand-sandbox"):
             yield sandbox
-        finally:
-            asyncio.run_coroutine_threadsafe(sandbox.stop(), loop).result(timeout=30)
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(timeout=30)
-            loop.close()
 

@@ -12,8 +12,8 @@ from qxo.sandbox.brand.common import (
     load,
     not_found,
     now,
+    page,
     read,
-    rows_page,
     user_ids,
 )
 from qxo.sandbox.brand.rules import (
@@ -80,8 +80,7 @@ def list_accounts(conn: sqlite3.Connection, caller: Caller, extension_id: str | 
         sql, args = "SELECT doc FROM accounts WHERE extension_id = ? ORDER BY seq", (extension_id,)
     else:
         sql, args = "SELECT doc FROM accounts ORDER BY seq", ()
-    rows, more = rows_page(conn, sql, args, offset, size)
-    return [account_view(load(r[0]), "access" in include) for r in rows], more
+    return page(conn, sql, args, offset, size, lambda row: account_view(load(row[0]), "access" in include))
 
 
 def get_account(conn: sqlite3.Connection, caller: Caller, account_id: str, extension_id: str | None,

@@ -12,8 +12,8 @@ from qxo.sandbox.brand.common import (
     load,
     not_found,
     now,
+    page,
     read,
-    rows_page,
     user_ids,
 )
 from qxo.sandbox.brand.rules import (
@@ -61,9 +61,9 @@ def extension_view(entry: dict, inst: dict | None, include: set[str]) -> dict:
 
 
 def list_extensions(conn: sqlite3.Connection, caller: Caller, include: set[str], offset: int, size: int):
-    rows, more = rows_page(conn, "SELECT e.doc, i.doc FROM extensions e LEFT JOIN installations i "
-                           "ON i.extension_id = e.id ORDER BY e.seq", (), offset, size)
-    return [extension_view(load(e), load(i), include) for e, i in rows], more
+    return page(conn, "SELECT e.doc, i.doc FROM extensions e LEFT JOIN installations i ON i.extension_id = e.id "
+                      "ORDER BY e.seq", (), offset, size,
+                lambda row: extension_view(load(row[0]), load(row[1]), include))
 
 
 def install(conn: sqlite3.Connection, caller: Caller, extension_id: str, body: object) -> Outcome:

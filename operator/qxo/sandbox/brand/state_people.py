@@ -6,7 +6,7 @@ import secrets
 import sqlite3
 import time
 
-from qxo.sandbox.brand.common import Caller, Outcome, changed, load, not_found, now, read, require_admin, rows_page
+from qxo.sandbox.brand.common import Caller, Outcome, changed, load, not_found, now, page, read, require_admin
 from qxo.sandbox.brand.rules import ApiError, check_connection, invalid, require_object
 from qxo.sandbox.brand.seed import DATACENTER_ID, new_id
 from qxo.sandbox.brand.store import dumps
@@ -46,8 +46,7 @@ def whoami(conn: sqlite3.Connection, caller: Caller, brand_id: str) -> Outcome:
 
 def list_users(conn: sqlite3.Connection, caller: Caller, offset: int, size: int):
     require_admin(caller)
-    rows, more = rows_page(conn, "SELECT doc FROM users ORDER BY seq", (), offset, size)
-    return [load(r[0]) for r in rows], more
+    return page(conn, "SELECT doc FROM users ORDER BY seq", (), offset, size)
 
 
 def get_user(conn: sqlite3.Connection, caller: Caller, user_id: str) -> Outcome:
@@ -61,8 +60,7 @@ def get_user(conn: sqlite3.Connection, caller: Caller, user_id: str) -> Outcome:
 
 def list_groups(conn: sqlite3.Connection, caller: Caller, offset: int, size: int):
     require_admin(caller)
-    rows, more = rows_page(conn, "SELECT doc FROM groups_ ORDER BY seq", (), offset, size)
-    return [load(r[0]) for r in rows], more
+    return page(conn, "SELECT doc FROM groups_ ORDER BY seq", (), offset, size)
 
 
 def _group(conn: sqlite3.Connection, group_id: str) -> None:
@@ -74,9 +72,8 @@ def list_group_members(conn: sqlite3.Connection, caller: Caller, group_id: str, 
     """v3 "List Users in Group" (GET /groups/{groupId}/members): the members, as /users lists them."""
     require_admin(caller)
     _group(conn, group_id)
-    rows, more = rows_page(conn, "SELECT u.doc FROM group_members m JOIN users u ON u.id = m.user_id "
-                                 "WHERE m.group_id = ? ORDER BY u.seq", (group_id,), offset, size)
-    return [load(r[0]) for r in rows], more
+    return page(conn, "SELECT u.doc FROM group_members m JOIN users u ON u.id = m.user_id "
+                      "WHERE m.group_id = ? ORDER BY u.seq", (group_id,), offset, size)
 
 
 def add_group_member(conn: sqlite3.Connection, caller: Caller, group_id: str, body: object) -> Outcome:
@@ -122,12 +119,9 @@ def _connection(conn: sqlite3.Connection, user_id: str, connection_id: str) -> d
 def list_connections(conn: sqlite3.Connection, caller: Caller, user_id: str | None, offset: int, size: int):
     if user_id is None:
         require_admin(caller)
-        rows, more = rows_page(conn, "SELECT doc FROM sf_connections ORDER BY seq", (), offset, size)
-    else:
-        _subject(conn, caller, user_id)
-        rows, more = rows_page(conn, "SELECT doc FROM sf_connections WHERE user_id = ? ORDER BY seq",
-                               (user_id,), offset, size)
-    return [load(r[0]) for r in rows], more
+        return page(conn, "SELECT doc FROM sf_connections ORDER BY seq", (), offset, size)
+    _subject(conn, caller, user_id)
+    return page(conn, "SELECT doc FROM sf_connections WHERE user_id = ? ORDER BY seq", (user_id,), offset, size)
 
 
 def get_connection(conn: sqlite3.Connection, caller: Caller, user_id: str, connection_id: str) -> Outcome:

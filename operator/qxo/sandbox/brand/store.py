@@ -38,6 +38,9 @@ CREATE TABLE IF NOT EXISTS oauth_clients (client_id TEXT PRIMARY KEY, secret TEX
 CREATE TABLE IF NOT EXISTS oauth_tokens (token TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS audit (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, changed INTEGER NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS audit_totals (
+  id INTEGER PRIMARY KEY CHECK (id = 1), reads INTEGER NOT NULL, writes INTEGER NOT NULL, tokens INTEGER NOT NULL,
+  changes INTEGER NOT NULL);
 """
 
 
@@ -89,9 +92,3 @@ def doc(row: tuple | None, index: int = 0) -> dict | None:
 
 def dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), sort_keys=True)
-
-
-def page(conn: sqlite3.Connection, sql: str, args: tuple, offset: int, size: int) -> tuple[list[dict], bool]:
-    """One page of `doc` rows, and whether another page follows (reads one row more to know)."""
-    rows = conn.execute(f"{sql} LIMIT ? OFFSET ?", (*args, size + 1, offset)).fetchall()
-    return [json.loads(r[0]) for r in rows[:size]], len(rows) > size

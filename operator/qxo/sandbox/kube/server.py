@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import contextlib
 import ssl
-import threading
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +22,7 @@ from qxo.sandbox.kube.resources import Registry
 from qxo.sandbox.kube.routes import build_app
 from qxo.sandbox.kube.storage import Store
 from qxo.sandbox.kube.watch import Hub
+from qxo.sandbox.threaded import serving_in_thread
 
 INITIAL_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 
@@ -128,32 +127,7 @@ class KubeSandbox:
     ) -> Iterator[Handle]:
         """Serve from a thread with its own event loop, for synchronous tests and for kubectl."""
         sandbox = cls(**kwargs)
-        loop = asyncio.new_event_loop()
-        started = threading.Event()
-        failure: list[BaseException] = []
-
-        def serve() -> None:
-            asyncio.set_event_loop(loop)
-            try:
-                loop.run_until_complete(sandbox.start(host, port))
-            except BaseException as error:
-                failure.append(error)
-                started.set()
-                return
-            started.set()
-            loop.run_forever()
-            loop.run_until_complete(sandbox.stop())
-            loop.close()
-
-        thread = threading.Thread(target=serve, name="qxo-kube-sandbox", daemon=True)
-        thread.start()
-        started.wait()
-        if failure:
-            raise failure[0]
-        if kubeconfig_path is not None:
-            sandbox.write_kubeconfig(kubeconfig_path)
-        try:
+        with serving_in_thread(lambda: sandbox.start(host, port), sandbox.stop, "qxo-kube-sandbox"):
+            if kubeconfig_path is not None:
+                sandbox.write_kubeconfig(kubeconfig_path)
             yield Handle(sandbox.url, str(kubeconfig_path) if kubeconfig_path else None, sandbox)
-        finally:
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(timeout=10)

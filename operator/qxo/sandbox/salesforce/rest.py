@@ -18,10 +18,10 @@ from xml.sax.saxutils import escape
 from aiohttp import web
 
 from qxo.sandbox.salesforce import org as orgmodel
-from qxo.sandbox.salesforce.app import STATE, OrgState, bearer, sf_error, soap_fault
 from qxo.sandbox.salesforce.query import execute
 from qxo.sandbox.salesforce.sobjects import describe_field, field_defs, is_permissionable
 from qxo.sandbox.salesforce.soql import SoqlError
+from qxo.sandbox.salesforce.state import STATE, OrgState, bearer, sf_error, soap_fault
 
 SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 MD_NS = "http://soap.sforce.com/2006/04/metadata"

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import copy
 import json
 import ssl
 import tempfile
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,8 +14,10 @@ import trustme
 from aiohttp import web
 
 from qxo.sandbox.mergepatch import merge_patch
-from qxo.sandbox.salesforce.app import OrgState, build_app
+from qxo.sandbox.salesforce.app import build_app
 from qxo.sandbox.salesforce.org import default_org, production_org, validate
+from qxo.sandbox.salesforce.state import OrgState
+from qxo.sandbox.threaded import serving_in_thread
 
 __all__ = ["SalesforceSandbox"]
 
@@ -129,17 +129,5 @@ class SalesforceSandbox:
     def run_in_thread(cls, host: str = "127.0.0.1", port: int = 0, **kwargs) -> Iterator[SalesforceSandbox]:
         """Serve from a private event loop in a daemon thread; stopped when the block exits."""
         sandbox = cls(**kwargs)
-        loop = asyncio.new_event_loop()
-        ready = threading.Event()
-        thread = threading.Thread(target=loop.run_forever, name="qxo-salesforce-sandbox", daemon=True)
-        thread.start()
-        try:
-            asyncio.run_coroutine_threadsafe(sandbox.start(host, port), loop).result(timeout=30)
-            ready.set()
+        with serving_in_thread(lambda: sandbox.start(host, port), sandbox.stop, "qxo-salesforce-sandbox"):
             yield sandbox
-        finally:
-            if ready.is_set():
-                asyncio.run_coroutine_threadsafe(sandbox.stop(), loop).result(timeout=30)
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(timeout=30)
-            loop.close()

@@ -1,0 +1,202 @@
+"""How objects relate, read from the kinds table: who refers to whom, who leads to which brand, who
+claims what, each object's latest verdict, and what its kind remembers of it.
+
+Fed by the watch (bodies, Secrets) and by each converge (verdicts); dependents go by a dependency's
+verdict, not by the status the watch shows: under load the watch delivers a status patch seconds
+after it was written, and every level of dependency would add that delay.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Hashable, Iterable, Mapping
+from typing import Any
+
+from qxo.kube.secrets import SecretSource, WatchedSecrets
+from qxo.reconcile.conditions import READY_STATES, State
+from qxo.reconcile.index import ObjectIndex
+from qxo.reconcile.keys import SECRET, ObjectKey, external_id, generation, is_paused, refresh_requested
+from qxo.reconcile.outcome import Outcome, Waiting
+from qxo.reconcile.protocol import BrandRole, Kind, Object, Scope
+from qxo.reconcile.status import WrittenStatuses
+from qxo.reconcile.wakeups import Wakeups
+
+
+def _ready_condition(body: Mapping[str, Any] | None) -> bool:
+    for condition in ((body or {}).get("status") or {}).get("conditions") or ():
+        if condition.get("type") == "Ready":
+            return condition.get("status") == "True"
+    return False
+
+
+class Relations:
+    def __init__(self, secrets: SecretSource, kinds: Iterable[Kind]) -> None:
+        self.kinds: dict[str, Kind] = {entry.name: entry for entry in kinds}
+        self.cluster_kinds = frozenset(name for name, entry in self.kinds.items() if entry.scope is Scope.CLUSTER)
+        self.index = ObjectIndex(self.references, self._claim)
+        self.wakeups = Wakeups()
+        self.secrets = WatchedSecrets(secrets)
+        self.statuses = WrittenStatuses()
+        self.verdicts: dict[ObjectKey, State] = {}         # each object's latest converge verdict
+        self._concluded: dict[ObjectKey, Mapping[str, Any]] = {}  # and the status fields it concluded
+        self._seen: dict[ObjectKey, tuple] = {}  # what dependents last acted on (see tell_dependents)
+        self._deferred: dict[ObjectKey, tuple[float, ObjectKey]] = {}  # waiting silently: since when, for what
+        self._memory: dict[ObjectKey, dict[str, Any]] = {}
+        self._secret_versions: dict[ObjectKey, str] = {}
+
+    # -- the table, applied to bodies -------------------------------------------------------------
+
+    def references(self, key: ObjectKey, body: Mapping[str, Any]) -> frozenset[ObjectKey]:
+        """The objects (qxo kinds, Secrets, ConfigMaps) that `body` names in its spec."""
+        entry = self.kinds.get(key.kind)
+        if entry is None:
+            return frozenset()
+        spec = body.get("spec") or {}
+        targets = (ref.target(key, spec, self.cluster_kinds) for ref in entry.refs)
+        return frozenset(target for target in targets if target is not None)
+
+    def _claim(self, key: ObjectKey, body: Mapping[str, Any]) -> Hashable | None:
+        entry = self.kinds.get(key.kind)
+        return entry.claim(key, body) if entry is not None and entry.claim is not None else None
+
+    def role(self, key: ObjectKey) -> BrandRole:
+        entry = self.kinds.get(key.kind)
+        return entry.brand if entry is not None else BrandRole.NONE
+
+    def parent_key(self, key: ObjectKey, body: Mapping[str, Any] | None) -> ObjectKey | None:
+        entry = self.kinds.get(key.kind)
+        if entry is None or entry.parent is None or body is None:
+            return None
+        return entry.parent.target(key, body.get("spec") or {}, self.cluster_kinds)
+
+    def brand_of(self, key: ObjectKey, index: ObjectIndex | None = None) -> ObjectKey | None:
+        """The brand `key` leads to by its parents (itself, for a brand), through the bodies `index` holds."""
+        index = index or self.index
+        for _ in range(len(self.kinds) + 1):
+            role = self.role(key)
+            if role is BrandRole.CONNECTS:
+                return key
+            if role is BrandRole.NONE:
+                return None
+            parent = self.parent_key(key, index.body(key))
+            if parent is None:
+                return None
+            key = parent
+        return None
+
+    # -- what dependents go by --------------------------------------------------------------------
+
+    def body(self, key: ObjectKey) -> Mapping[str, Any] | None:
+        return self.index.body(key)
+
+    def ready(self, key: ObjectKey) -> bool:
+        """Whether the object's latest converge found it Ready (its Ready condition, after a restart).
+
+        An object being deleted is not: its finalizer is undoing what it made (an uninstall takes the
+        extension's accounts with it), and a dependent must not make anything under it meanwhile.
+        """
+        body = self.index.body(key)
+        if body is not None and (body.get("metadata") or {}).get("deletionTimestamp"):
+            return False
+        verdict = self.verdicts.get(key)
+        if verdict is None or verdict is State.PAUSED:  # paused leaves its Ready condition as it was
+            return _ready_condition(body)
+        return verdict in READY_STATES
+
+    def status_of(self, key: ObjectKey) -> Mapping[str, Any]:
+        """The object's status as its latest converge concluded it, over what the watch shows."""
+        status = self.index.part(key, "status")
+        concluded = self._concluded.get(key)
+        return {**status, **concluded} if concluded else status
+
+    def waiting_reason(self, key: ObjectKey) -> str:
+        entry = self.kinds.get(key.kind)
+        return entry.waiting_reason if entry is not None else f"WaitingFor{key.kind}"
+
+    def parent(self, obj: Object) -> tuple[ObjectKey, Mapping[str, Any]]:
+        parent = self.parent_key(obj.key, obj.body)
+        if parent is None:
+            raise ValueError(f"{obj.key.kind} has no parent reference in its spec")
+        body = self.index.body(parent)
+        if body is None or not self.ready(parent):
+            raise Waiting(self.waiting_reason(parent), f"{parent.kind} {parent.name} is not Ready yet",
+                          dependency=parent)
+        return parent, body
+
+    def holder(self, obj: Object, claim: Hashable) -> ObjectKey:
+        return self.index.oldest(obj.key, self.index.claimants(obj.key.kind, claim))
+
+    def deferred_on(self, key: ObjectKey) -> ObjectKey | None:
+        """The dependency an object waits for silently, if it does."""
+        waiting = self._deferred.get(key)
+        return waiting[1] if waiting else None
+
+    def record(self, key: ObjectKey, outcome: Outcome) -> State | None:
+        """Keep a converge's verdict and concluded status; the previous verdict."""
+        previous, self.verdicts[key] = self.verdicts.get(key), outcome.state
+        self._concluded[key] = outcome.status
+        return previous
+
+    def visible(self, key: ObjectKey) -> tuple:
+        """What dependents act on: readiness, the remote id, the spec's generation."""
+        return (self.ready(key), self.status_of(key).get("externalId"), generation(self.index.body(key) or {}))
+
+    def changed_for_dependents(self, key: ObjectKey) -> tuple | None:
+        """What dependents act on, when it changed since they were last told; None when it did not."""
+        visible = self.visible(key)
+        if self._seen.get(key) == visible:
+            return None
+        self._seen[key] = visible
+        return visible
+
+    @staticmethod
+    def fingerprint(body: Mapping[str, Any]) -> tuple:
+        """What makes an object converge again when it changes: its spec, pause, adoption, refresh, deletion."""
+        meta = body.get("metadata") or {}
+        return (generation(body), is_paused(body), external_id(body), refresh_requested(body),
+                bool(meta.get("deletionTimestamp")))
+
+    # -- per-object memory and Secrets ------------------------------------------------------------
+
+    def memory(self, key: ObjectKey) -> dict[str, Any]:
+        return self._memory.setdefault(key, {})
+
+    def forget(self, key: ObjectKey) -> None:
+        """The object is gone: drop everything about it (closing what its kind kept) and wake its dependents."""
+        self.index.forget(key)
+        for memo in (self.verdicts, self._concluded, self._seen, self._deferred):
+            memo.pop(key, None)
+        self.statuses.forget(key)
+        self.wakeups.forget(key)
+        _close_all((self._memory.pop(key, None) or {}).values())
+        self.wakeups.wake_all(self.index.dependents(key))
+
+    def forget_all(self) -> None:
+        for kept in self._memory.values():
+            _close_all(kept.values())
+        self._memory.clear()
+
+    def saw_secret(self, namespace: str, name: str, resource_version: str | None, *, deleted: bool = False,
+                   body: Mapping[str, Any] | None = None) -> None:
+        """A Secret on the watch: remember it (its data too, when `body` is given) and wake who uses it."""
+        key = ObjectKey(SECRET, namespace, name)
+        self.secrets.saw(namespace, name, None if deleted else body)
+        if deleted:
+            self._secret_versions.pop(key, None)
+        elif resource_version is not None:
+            if self._secret_versions.get(key) == resource_version:
+                return
+            self._secret_versions[key] = resource_version
+        self.wakeups.wake_all(self.index.dependents(key))
+
+    def secret_version(self, namespace: str, name: str) -> str | None:
+        return self._secret_versions.get(ObjectKey(SECRET, namespace, name))
+
+
+def _close_all(values: Iterable[Any]) -> None:
+    """Close what a kind kept of an object (a Salesforce session); nothing else needs closing."""
+    for value in values:
+        close = getattr(value, "close", None)
+        if callable(close):
+            with contextlib.suppress(Exception):
+                close()
