@@ -107,7 +107,8 @@ def test_namespaced_mode_grants_per_namespace_and_passes_each_namespace(render):
     docs = render(watch__allNamespaces=False, watch__namespaces=["team-a", "team-b"],
                   tenants=[{"namespace": "team-a", "salesforceLinks": True}, {"namespace": "team-b"}])
     assert container(docs)["args"][:5] == ["operator", "--namespace", "team-a", "--namespace", "team-b"]
-    assert [r["metadata"]["name"] for r in find(docs, "ClusterRole")] == ["qxo-operator-discovery"]
+    assert sorted(r["metadata"]["name"] for r in find(docs, "ClusterRole")) == ["qxo-operator-discovery",
+                                                                              "qxo-operator-platform"]
     for namespace in ("team-a", "team-b"):
         the(docs, "Role", "qxo-operator-resources", namespace)
         the(docs, "Role", "qxo-operator-reference-reader", namespace)

@@ -23,6 +23,11 @@ CLUSTER_RULES = {
         (("qxo.dev",), tuple(f"{p}/status" for p in PLURALS), ("patch",)),
         (("",), ("events",), ("create",)),
     ],
+    "qxo-operator-platform": [
+        (("qxo.dev",), ("clusterqualtricsbrands",), ("list", "watch", "patch")),
+        (("qxo.dev",), ("clusterqualtricsbrands/status",), ("patch",)),
+        (("qxo.dev",), ("extensionpolicies",), ("list", "watch")),
+    ],
 }
 # Only the verbs the code uses: no Secret update or delete (the token Secret goes with its link, by
 # Kubernetes' garbage collector), ConfigMaps only read by name.
@@ -257,9 +262,12 @@ def test_every_binding_binds_the_operator_to_a_rendered_role(render, name):
     assert bound == roles, "every role is bound, and only once"
 
 
-def test_namespaced_overlay_grants_nothing_on_qxo_kinds_cluster_wide(namespaced_install):
-    cluster_roles = {role["metadata"]["name"] for role in by_kind(namespaced_install, "ClusterRole")}
-    assert cluster_roles == {"qxo-operator-discovery"}
+def test_namespaced_overlay_grants_nothing_on_namespaced_qxo_kinds_cluster_wide(namespaced_install):
+    cluster_roles = {role["metadata"]["name"]: role for role in by_kind(namespaced_install, "ClusterRole")}
+    assert set(cluster_roles) == {"qxo-operator-discovery", "qxo-operator-platform"}
+    # Cluster-wide, only the cluster-scoped kinds the platform team declares.
+    granted = {r for rule in cluster_roles["qxo-operator-platform"]["rules"] for r in rule["resources"]}
+    assert {r.split("/")[0] for r in granted} == set(CLUSTER_PLURALS)
 
 
 def test_namespaced_overlay_watches_exactly_the_namespaces_it_grants(namespaced_install):

@@ -3,4 +3,4 @@
 Importing this package registers every handler with kopf's default registry.
 """
 
-from qxo.handlers import lifecycle, resources, secrets  # noqa: F401  (registration by import)
+from qxo.handlers import lifecycle, resources, secrets, tenancy  # noqa: F401  (registration by import)

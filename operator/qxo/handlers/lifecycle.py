@@ -8,6 +8,7 @@ import os
 import kopf
 
 from qxo.kube.config import api_client
+from qxo.kube.namespace import own_namespace
 from qxo.kube.objects import KubeObjects
 from qxo.kube.secrets import CREDENTIALS_LABEL, KubeSecrets
 from qxo.reconcile.registry import KINDS
@@ -56,7 +57,8 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_) -> No
     # Where credentials may go comes from the command line (`qxo operator --allow-endpoint`), never an object.
     api = api_client()
     memo.runtime = Runtime(KubeSecrets(api), kinds=KINDS, lister=KubeObjects(api),
-                           allowlist=getattr(memo, "allowlist", None) or DEFAULT)
+                           allowlist=getattr(memo, "allowlist", None) or DEFAULT,
+                           platform_namespaces=getattr(memo, "platform_namespaces", None) or (own_namespace(),))
 
 
 @kopf.on.cleanup()

@@ -8,15 +8,18 @@ are sent again: drift put right, never a value shown.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from qxo.api.account import ExtensionAccountSpec
+from qxo.api.cluster_brand import ClusterQualtricsBrand
+from qxo.api.install import ExtensionInstall
 from qxo.qualtrics import errors
 from qxo.qualtrics.models import Account
 from qxo.reconcile.conditions import State
+from qxo.reconcile.keys import ObjectKey
 from qxo.reconcile.protocol import Context, Object, Outcome, Refused, Removal
 from qxo.reconcile.session import BrandSession, create_request_id
 from qxo.reconcile.trust import read_secret
@@ -211,6 +214,28 @@ async def _credentials(ctx: Context, obj: Object) -> Credentials:
                        {name: secret.values[name] for name in wanted})
 
 
+def _on_cluster_brand(body: Mapping[str, Any]) -> tuple[ObjectKey, str, str] | None:
+    """(the ClusterQualtricsBrand, extension id, display name) of an account that attaches by brandRef."""
+    spec = body.get("spec") or {}
+    brand, extension_id = (spec.get("brandRef") or {}).get("name"), spec.get("extensionId")
+    if not isinstance(brand, str) or not brand or not isinstance(extension_id, str) or not extension_id:
+        return None
+    return ObjectKey(ClusterQualtricsBrand.KIND, "", brand), extension_id, str(spec.get("displayName") or "")
+
+
+def install_attachment(key: ObjectKey, body: Mapping[str, Any]) -> tuple[str, Hashable] | None:
+    """An account on a ClusterQualtricsBrand belongs to whichever install holds (brand, extension): the one
+    ExtensionInstall of that extension in the cluster, in the platform's namespace or any other."""
+    found = _on_cluster_brand(body)
+    return None if found is None else (ExtensionInstall.KIND, found[:2])
+
+
+def cluster_account_claim(key: ObjectKey, body: Mapping[str, Any]) -> tuple[ObjectKey, str, str] | None:
+    """On a ClusterQualtricsBrand, an account's natural key spans namespaces: the oldest declaration keeps it, so
+    no team adopts another's account by declaring its name."""
+    return _on_cluster_brand(body)
+
+
 @dataclass
 class Observed:
     session: BrandSession
@@ -224,11 +249,25 @@ class Observed:
 
 
 class AccountReconciler:
+    def _refuse_if_not_holder(self, ctx: Context, obj: Object) -> None:
+        claim = cluster_account_claim(obj.key, obj.body)
+        holder = ctx.holder(obj, claim) if claim is not None else obj.key
+        if holder != obj.key:
+            brand, extension_id, name = claim
+            raise Refused("DuplicateAccount", f"spec.displayName: ExtensionAccount {holder.namespace}/{holder.name} "
+                                              f"already declares account {name!r} of {extension_id} on "
+                                              f"ClusterQualtricsBrand {brand.name}; choose another displayName")
+
     async def observe(self, ctx: Context, obj: Object) -> Observed:
         spec: ExtensionAccountSpec = obj.spec
+        ctx.judge(obj, extension_id=spec.extension_id)
+        self._refuse_if_not_holder(ctx, obj)
         _, install = ctx.parent(obj)
         session = ctx.session_for(obj.key)
         state = await session.observe()
+        # What only the catalog tells (third party, Preview), judged before any write.
+        ctx.judge(obj, extension_id=install["spec"]["extensionId"],
+                  facts=state.extensions.get(install["spec"]["extensionId"]))
         seen = session.observations
         known_id = obj.external_id or obj.status.get("externalId")
         if known_id and known_id not in state.accounts:

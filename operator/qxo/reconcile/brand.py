@@ -32,9 +32,9 @@ def endpoint_of(spec: QualtricsBrandSpec) -> tuple[str, str]:
     return "spec.datacenter", f"https://{spec.datacenter}.qualtrics.com"
 
 
-async def _config(ctx: Context, obj: Object) -> tuple[BrandConfig, tuple]:
+async def _config(ctx: Context, obj: Object, namespace: str) -> tuple[BrandConfig, tuple]:
     spec: QualtricsBrandSpec = obj.spec
-    namespace, credentials = obj.key.namespace, spec.credentials
+    credentials = spec.credentials
     secrets: dict[str, Any] = {}
     if credentials.type is CredentialsType.API_TOKEN:
         ref, field = credentials.api_token_secret_ref, "spec.credentials.apiTokenSecretRef"
@@ -67,14 +67,15 @@ async def _config(ctx: Context, obj: Object) -> tuple[BrandConfig, tuple]:
     return config, (spec.model_dump_json(), version, ca_bundle)
 
 
-async def connect(ctx: Context, obj: Object) -> BrandSession:
-    """The brand's session, rebuilt (and whoami checked) whenever the spec or the Secret changed.
+async def connect(ctx: Context, obj: Object, namespace: str) -> BrandSession:
+    """The brand's session, rebuilt (and whoami checked) whenever the spec or the Secret changed; its Secrets and
+    CA bundle are read in `namespace`.
 
     The endpoint is checked before any Secret is read: a refused one gets nothing, not even a connection.
     """
     field, url = endpoint_of(obj.spec)
     check_endpoint(ctx, field, url, "qualtrics")
-    config, fingerprint = await _config(ctx, obj)
+    config, fingerprint = await _config(ctx, obj, namespace)
     session = ctx.connected(obj.key)
     if session is not None and session.fingerprint == fingerprint:
         return session
@@ -102,8 +103,12 @@ async def connect(ctx: Context, obj: Object) -> BrandSession:
 
 
 class BrandReconciler:
+    def secrets_namespace(self, ctx: Context, obj: Object) -> str:
+        """Where the credentials and the CA bundle are read: the brand's own namespace."""
+        return obj.key.namespace
+
     async def observe(self, ctx: Context, obj: Object) -> tuple[BrandSession, BrandState]:
-        session = await connect(ctx, obj)
+        session = await connect(ctx, obj, self.secrets_namespace(ctx, obj))
         requested = refresh_requested(obj.body)
         if requested != session.refresh_seen:  # qxo.dev/refresh: a fresh observation, now
             session.refresh_seen = requested
@@ -148,7 +153,7 @@ class BrandReconciler:
             # is held (an operator restarted after the deletion began never converged the brand).
             if ctx.connected(obj.key) is None:
                 try:
-                    await connect(ctx, obj)
+                    await connect(ctx, obj, self.secrets_namespace(ctx, obj))
                 except Refused as refused:  # going now would strand the dependents: keep waiting, say why
                     raise Waiting(refused.reason, refused.message) from None
             raise Waiting("WaitingForDependents",

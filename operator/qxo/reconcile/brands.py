@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
+from qxo.kube.namespace import DEFAULT_NAMESPACE
 from qxo.kube.secrets import ReadForbidden, SecretSource
 from qxo.reconcile.cafiles import CAFiles
 from qxo.reconcile.index import ObjectIndex
@@ -29,8 +30,8 @@ class ObjectLister(Protocol):
 
 class Brands(Relations):
     def __init__(self, secrets: SecretSource, kinds: Iterable[Kind], *, lister: ObjectLister | None,
-                 allowlist: Allowlist = DEFAULT) -> None:
-        super().__init__(secrets, kinds)
+                 allowlist: Allowlist = DEFAULT, home: str = DEFAULT_NAMESPACE) -> None:
+        super().__init__(secrets, kinds, home)
         self.allowlist = allowlist  # where credentials may go: the administrator's, never a tenant's
         self.lister = lister
         self.ca_files = CAFiles()
@@ -137,7 +138,7 @@ class Brands(Relations):
         users = self._users(brand_key, self.index)
         if users or self.lister is None:
             return users
-        listed = ObjectIndex(self.references)
+        listed = ObjectIndex(self.references, self._claim, self._attach)
         for entry in self.kinds.values():
             if entry.brand is BrandRole.USES:
                 try:

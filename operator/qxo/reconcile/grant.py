@@ -185,6 +185,7 @@ class Observed:
 
 class GrantReconciler:
     async def observe(self, ctx: Context, obj: Object) -> Observed:
+        ctx.judge(obj)  # allUsers and Owner access, where a policy forbids them
         account_key = account_claim(obj.key, obj.body)
         holder = ctx.holder(obj, account_key)
         if holder != obj.key:

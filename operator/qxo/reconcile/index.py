@@ -1,4 +1,5 @@
-"""The last-seen body of every qxo object, who refers to whom, and who claims which remote thing.
+"""The last-seen body of every qxo object, who refers to whom, who claims which remote thing, and who attaches
+to whichever object holds a claim.
 
 Fed from the watch stream (every event, including the initial listing), so lookups of a
 referenced object, of an object's dependents and of its rivals cost no API call. What a body
@@ -14,6 +15,7 @@ from qxo.reconcile.keys import ObjectKey
 
 References = Callable[[ObjectKey, Mapping[str, Any]], frozenset[ObjectKey]]
 Claim = Callable[[ObjectKey, Mapping[str, Any]], Hashable | None]
+Attach = Callable[[ObjectKey, Mapping[str, Any]], tuple[str, Hashable] | None]
 
 
 def _nothing(key: ObjectKey, body: Mapping[str, Any]) -> Any:
@@ -21,21 +23,26 @@ def _nothing(key: ObjectKey, body: Mapping[str, Any]) -> Any:
 
 
 class ObjectIndex:
-    def __init__(self, references: References | None = None, claim: Claim | None = None) -> None:
+    def __init__(self, references: References | None = None, claim: Claim | None = None,
+                 attach: Attach | None = None) -> None:
         self._references = references or (lambda key, body: frozenset())
         self._claim_of = claim or _nothing
+        self._attach_of = attach or _nothing
         self._bodies: dict[ObjectKey, Mapping[str, Any]] = {}
         self._by_kind: dict[str, set[ObjectKey]] = {}
         self._refs: dict[ObjectKey, frozenset[ObjectKey]] = {}
         self._dependents: dict[ObjectKey, set[ObjectKey]] = {}
         self._claims: dict[ObjectKey, tuple[str, Hashable]] = {}
         self._claimants: dict[tuple[str, Hashable], set[ObjectKey]] = {}
+        self._attachments: dict[ObjectKey, tuple[str, Hashable]] = {}
+        self._attached: dict[tuple[str, Hashable], set[ObjectKey]] = {}
 
     def remember(self, key: ObjectKey, body: Mapping[str, Any]) -> None:
         self._bodies[key] = body
         self._by_kind.setdefault(key.kind, set()).add(key)
         claim = self._claim_of(key, body)
         self._claim(key, None if claim is None else (key.kind, claim))
+        self._attach(key, self._attach_of(key, body))
         new_refs = self._references(key, body)
         old_refs = self._refs.get(key, frozenset())
         for ref in old_refs - new_refs:
@@ -55,16 +62,29 @@ class ObjectIndex:
             self._claims[key] = claim
             self._claimants.setdefault(claim, set()).add(key)
 
+    def _attach(self, key: ObjectKey, attachment: tuple[str, Hashable] | None) -> None:
+        old = self._attachments.pop(key, None)
+        if old is not None:
+            self._attached[old].discard(key)
+        if attachment is not None:
+            self._attachments[key] = attachment
+            self._attached.setdefault(attachment, set()).add(key)
+
     def forget(self, key: ObjectKey) -> None:
         self._bodies.pop(key, None)
         self._by_kind.get(key.kind, set()).discard(key)
         self._claim(key, None)
+        self._attach(key, None)
         for ref in self._refs.pop(key, frozenset()):
             self._dependents.get(ref, set()).discard(key)
 
     def claimants(self, kind: str, claim: Hashable) -> set[ObjectKey]:
         """The objects of `kind` claiming the same remote thing (one, unless several contend for it)."""
         return set(self._claimants.get((kind, claim), ()))
+
+    def attachment(self, key: ObjectKey) -> tuple[str, Hashable] | None:
+        """The (kind, claim) whose holder `key` attaches to, if it attaches by claim."""
+        return self._attachments.get(key)
 
     def rivals(self, key: ObjectKey) -> set[ObjectKey]:
         """The other objects claiming what `key` claims."""
@@ -94,13 +114,16 @@ class ObjectIndex:
         return set(self._by_kind.get(kind, ()))
 
     def dependents(self, key: ObjectKey) -> set[ObjectKey]:
-        return set(self._dependents.get(key, ()))
+        """Who names `key`, and who attaches to the claim it makes (whichever claimant holds it)."""
+        claim = self._claims.get(key)
+        attached = self._attached.get(claim, ()) if claim is not None else ()
+        return set(self._dependents.get(key, ())) | set(attached)
 
     def dependents_transitive(self, key: ObjectKey) -> set[ObjectKey]:
         seen: set[ObjectKey] = set()
         todo = [key]
         while todo:
-            for dependent in self._dependents.get(todo.pop(), ()):
+            for dependent in self.dependents(todo.pop()):
                 if dependent not in seen:
                     seen.add(dependent)
                     todo.append(dependent)

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from qxo.api.brand import QualtricsBrand
+from qxo.api.cluster_brand import ClusterQualtricsBrand
 from qxo.api.install import ExtensionInstallSpec
 from qxo.api.suffixes import wildcard_reach_problem
 from qxo.qualtrics.models import Enablement, Extension
@@ -198,13 +200,22 @@ def status_of(extension: Extension | None) -> dict[str, Any]:
     return status
 
 
-def extension_claim(key: ObjectKey, body: Mapping[str, Any]) -> tuple[ObjectKey, str] | None:
-    """The (QualtricsBrand, extension id) an install manages: one install per extension and brand."""
-    spec = body.get("spec") or {}
-    brand, extension_id = (spec.get("brandRef") or {}).get("name"), spec.get("extensionId")
-    if not isinstance(brand, str) or not brand or not isinstance(extension_id, str):
+def brand_key(key: ObjectKey, brand_ref: Mapping[str, Any]) -> ObjectKey | None:
+    """The brand a `brandRef` names: a QualtricsBrand beside `key`, or a (cluster-scoped) ClusterQualtricsBrand."""
+    name, kind = brand_ref.get("name"), brand_ref.get("kind") or QualtricsBrand.KIND
+    if not isinstance(name, str) or not name:
         return None
-    return key.sibling("QualtricsBrand", brand), extension_id
+    return ObjectKey(kind, "", name) if kind == ClusterQualtricsBrand.KIND else key.sibling(kind, name)
+
+
+def extension_claim(key: ObjectKey, body: Mapping[str, Any]) -> tuple[ObjectKey, str] | None:
+    """The (brand, extension id) an install manages: one install per extension and brand, and so, on a
+    ClusterQualtricsBrand, one in the whole cluster."""
+    spec = body.get("spec") or {}
+    brand, extension_id = brand_key(key, spec.get("brandRef") or {}), spec.get("extensionId")
+    if brand is None or not isinstance(extension_id, str):
+        return None
+    return brand, extension_id
 
 
 @dataclass
@@ -219,12 +230,16 @@ class InstallReconciler:
         claim = extension_claim(obj.key, obj.body)
         holder = ctx.holder(obj, claim)
         if holder != obj.key:
-            raise Refused("DuplicateInstall", f"spec.extensionId: ExtensionInstall {holder.name} already manages "
-                                              f"{spec.extension_id} in QualtricsBrand {spec.brand_ref.name}; "
-                                              "merge the two")
+            where = f"{holder.namespace}/{holder.name}" if holder.namespace != obj.key.namespace else holder.name
+            advice = "attach accounts to it with brandRef and extensionId" if spec.brand_ref.cluster \
+                else "merge the two"
+            raise Refused("DuplicateInstall", f"spec.extensionId: ExtensionInstall {where} already manages "
+                                              f"{spec.extension_id} in {spec.brand_ref.kind} {spec.brand_ref.name}; "
+                                              f"{advice}")
 
     async def observe(self, ctx: Context, obj: Object) -> Observed:
         spec: ExtensionInstallSpec = obj.spec
+        ctx.judge(obj)  # a namespace the brand or a policy refuses is told so before anything else
         self._refuse_if_not_holder(ctx, obj, spec)
         session = ctx.session_for(obj.key)
         state = await session.observe()

@@ -52,10 +52,12 @@ class Ref:
     """A name in the spec that points at another object, e.g. `Ref("ExtensionInstall", "installRef", parent=True)`.
 
     `at` is the dotted path of the reference object in the spec; its `name` names the object. A
-    reference that may point at more than one kind carries the kind in `kind_field` (`caBundleRef.kind`),
-    `kind` being the default. The target is in the referrer's namespace, none when its kind is
-    cluster-scoped, or the one in `namespace_field` when the reference has it. `parent` marks the way
-    to the brand: an object leads to its brand by following parents.
+    reference that may point at more than one kind carries the kind in `kind_field` (`caBundleRef.kind`,
+    `brandRef.kind`), `kind` being the default. The target is in the referrer's namespace, none when its
+    kind is cluster-scoped, or the one in `namespace_field` when the reference has it. A cluster-scoped
+    referrer (a ClusterQualtricsBrand) names the namespace of what it references at `namespace_at`, a
+    dotted path in its spec, or it is `home` (the operator's own namespace). `parent` marks the way to
+    the brand: an object leads to its brand by following parents.
     """
 
     kind: str
@@ -63,11 +65,11 @@ class Ref:
     parent: bool = False
     kind_field: str | None = None
     namespace_field: str | None = None
+    namespace_at: str | None = None
 
-    def target(self, here: ObjectKey, spec: Mapping[str, Any], cluster_kinds: frozenset[str]) -> ObjectKey | None:
-        node: Any = spec
-        for part in self.at.split("."):
-            node = node.get(part) if isinstance(node, Mapping) else None
+    def target(self, here: ObjectKey, spec: Mapping[str, Any], cluster_kinds: frozenset[str],
+               home: str = "") -> ObjectKey | None:
+        node = _at(spec, self.at)
         if not isinstance(node, Mapping) or not isinstance(node.get("name"), str) or not node["name"]:
             return None
         kind = node.get(self.kind_field) if self.kind_field else None
@@ -76,12 +78,24 @@ class Ref:
         if kind in cluster_kinds:
             namespace = ""
         elif not isinstance(namespace, str) or not namespace:
-            namespace = here.namespace
+            namespace = here.namespace or self.home_of(spec, home)
         return ObjectKey(kind, namespace, node["name"])
+
+    def home_of(self, spec: Mapping[str, Any], home: str) -> str:
+        """Where a cluster-scoped referrer's references live: the namespace its spec names, else `home`."""
+        named = _at(spec, self.namespace_at) if self.namespace_at else None
+        return named if isinstance(named, str) and named else home
 
     @property
     def field(self) -> str:
         return f"spec.{self.at}"
+
+
+def _at(spec: Mapping[str, Any], path: str) -> Any:
+    node: Any = spec
+    for part in path.split("."):
+        node = node.get(part) if isinstance(node, Mapping) else None
+    return node
 
 
 @dataclass(frozen=True)
@@ -161,6 +175,9 @@ class Kind:
     brand: BrandRole = BrandRole.USES
     # The remote thing an object claims, which only one object may manage (the oldest keeps it).
     claim: Callable[[ObjectKey, Mapping[str, Any]], Hashable | None] | None = None
+    # Where no parent Ref names the parent: the (kind, claim) whose holder is the parent. An account on a
+    # ClusterQualtricsBrand names (brand, extension), and the install holding that claim is its parent.
+    attach: Callable[[ObjectKey, Mapping[str, Any]], tuple[str, Hashable] | None] | None = None
     # The reason its dependents give while they wait for it (`WaitingForBrand`); `WaitingFor<Kind>` by default.
     waiting_reason: str = ""
     spec_model: type[SpecBase] = field(init=False)
@@ -235,3 +252,11 @@ class Context(Protocol):
 
     def secret_version(self, namespace: str, name: str) -> str | None:
         """The resourceVersion of a Secret the watch last showed, None when not watched."""
+
+    platform_namespaces: tuple[str, ...]
+
+    def judge(self, obj: Object, *, extension_id: str | None = None, facts: Any = None) -> None:
+        """The tenancy backstop (docs/tenancy.md): Refused `NamespaceNotSelected` when the object's
+        ClusterQualtricsBrand does not select its namespace, `PolicyDenied` naming each ExtensionPolicy rule it
+        breaks; `extension_id` and the catalog's `facts` about it, when the caller knows them, let the rules
+        that need them be judged too."""

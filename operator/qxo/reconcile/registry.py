@@ -9,9 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from qxo.api import AccountGrant, ExtensionAccount, ExtensionInstall, QualtricsBrand, SalesforceLink
-from qxo.reconcile.account import AccountReconciler
+from qxo.api import (
+    AccountGrant,
+    ClusterQualtricsBrand,
+    ExtensionAccount,
+    ExtensionInstall,
+    QualtricsBrand,
+    SalesforceLink,
+)
+from qxo.reconcile.account import AccountReconciler, cluster_account_claim, install_attachment
 from qxo.reconcile.brand import BrandReconciler
+from qxo.reconcile.cluster_brand import ClusterBrandReconciler
 from qxo.reconcile.grant import GrantReconciler, account_claim
 from qxo.reconcile.install import InstallReconciler, extension_claim
 from qxo.reconcile.keys import CONFIGMAP, SECRET
@@ -20,6 +28,8 @@ from qxo.reconcile.protocol import BrandRole, Kind, Ref
 
 BRAND = QualtricsBrand.KIND
 CA_BUNDLE = Ref(CONFIGMAP, "caBundleRef", kind_field="kind")  # a ConfigMap, or the Secret `kind` names
+# A ClusterQualtricsBrand's Secrets and CA bundle live in its credentials namespace (else the operator's).
+IN_PLATFORM = "credentials.namespace"
 
 
 class Registry:
@@ -49,10 +59,16 @@ KINDS = Registry(
     Kind(QualtricsBrand, BrandReconciler, brand=BrandRole.CONNECTS, waiting_reason="WaitingForBrand",
          refs=(Ref(SECRET, "credentials.apiTokenSecretRef"), Ref(SECRET, "credentials.oauthClientSecretRef"),
                CA_BUNDLE)),
-    Kind(ExtensionInstall, InstallReconciler, refs=(Ref(BRAND, "brandRef", parent=True),),
+    Kind(ClusterQualtricsBrand, ClusterBrandReconciler, brand=BrandRole.CONNECTS, waiting_reason="WaitingForBrand",
+         refs=(Ref(SECRET, "credentials.apiTokenSecretRef", namespace_at=IN_PLATFORM),
+               Ref(SECRET, "credentials.oauthClientSecretRef", namespace_at=IN_PLATFORM),
+               Ref(CONFIGMAP, "caBundleRef", kind_field="kind", namespace_at=IN_PLATFORM))),
+    Kind(ExtensionInstall, InstallReconciler, refs=(Ref(BRAND, "brandRef", parent=True, kind_field="kind"),),
          claim=extension_claim, waiting_reason="WaitingForInstall"),
     Kind(ExtensionAccount, AccountReconciler, waiting_reason="WaitingForAccount",
-         refs=(Ref(ExtensionInstall.KIND, "installRef", parent=True), Ref(SECRET, "credentials.secretRef"))),
+         refs=(Ref(ExtensionInstall.KIND, "installRef", parent=True), Ref(ClusterQualtricsBrand.KIND, "brandRef"),
+               Ref(SECRET, "credentials.secretRef")),
+         claim=cluster_account_claim, attach=install_attachment),
     Kind(AccountGrant, GrantReconciler, refs=(Ref(ExtensionAccount.KIND, "accountRef", parent=True),),
          claim=account_claim),
     Kind(SalesforceLink, LinkReconciler, claim=owner_and_org,

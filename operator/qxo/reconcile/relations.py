@@ -12,6 +12,7 @@ import contextlib
 from collections.abc import Hashable, Iterable, Mapping
 from typing import Any
 
+from qxo.kube.namespace import DEFAULT_NAMESPACE
 from qxo.kube.secrets import SecretSource, WatchedSecrets
 from qxo.reconcile.conditions import READY_STATES, State
 from qxo.reconcile.index import ObjectIndex
@@ -30,10 +31,11 @@ def _ready_condition(body: Mapping[str, Any] | None) -> bool:
 
 
 class Relations:
-    def __init__(self, secrets: SecretSource, kinds: Iterable[Kind]) -> None:
+    def __init__(self, secrets: SecretSource, kinds: Iterable[Kind], home: str = DEFAULT_NAMESPACE) -> None:
         self.kinds: dict[str, Kind] = {entry.name: entry for entry in kinds}
         self.cluster_kinds = frozenset(name for name, entry in self.kinds.items() if entry.scope is Scope.CLUSTER)
-        self.index = ObjectIndex(self.references, self._claim)
+        self.home = home  # the operator's namespace: where a cluster-scoped object's references live by default
+        self.index = ObjectIndex(self.references, self._claim, self._attach)
         self.wakeups = Wakeups()
         self.secrets = WatchedSecrets(secrets)
         self.statuses = WrittenStatuses()
@@ -52,22 +54,37 @@ class Relations:
         if entry is None:
             return frozenset()
         spec = body.get("spec") or {}
-        targets = (ref.target(key, spec, self.cluster_kinds) for ref in entry.refs)
+        targets = (ref.target(key, spec, self.cluster_kinds, self.home) for ref in entry.refs)
         return frozenset(target for target in targets if target is not None)
 
     def _claim(self, key: ObjectKey, body: Mapping[str, Any]) -> Hashable | None:
         entry = self.kinds.get(key.kind)
         return entry.claim(key, body) if entry is not None and entry.claim is not None else None
 
+    def _attach(self, key: ObjectKey, body: Mapping[str, Any]) -> tuple[str, Hashable] | None:
+        entry = self.kinds.get(key.kind)
+        return entry.attach(key, body) if entry is not None and entry.attach is not None else None
+
     def role(self, key: ObjectKey) -> BrandRole:
         entry = self.kinds.get(key.kind)
         return entry.brand if entry is not None else BrandRole.NONE
 
-    def parent_key(self, key: ObjectKey, body: Mapping[str, Any] | None) -> ObjectKey | None:
+    def parent_key(self, key: ObjectKey, body: Mapping[str, Any] | None,
+                   index: ObjectIndex | None = None) -> ObjectKey | None:
+        """The parent `body` names, or else the holder of the claim it attaches to (None when none holds it)."""
         entry = self.kinds.get(key.kind)
-        if entry is None or entry.parent is None or body is None:
+        if entry is None or body is None:
             return None
-        return entry.parent.target(key, body.get("spec") or {}, self.cluster_kinds)
+        named = entry.parent.target(key, body.get("spec") or {}, self.cluster_kinds, self.home) \
+            if entry.parent is not None else None
+        if named is not None or entry.attach is None:
+            return named
+        attachment = entry.attach(key, body)
+        if attachment is None:
+            return None
+        index = index or self.index
+        claimants = index.claimants(*attachment)
+        return min(claimants, key=index.age) if claimants else None
 
     def brand_of(self, key: ObjectKey, index: ObjectIndex | None = None) -> ObjectKey | None:
         """The brand `key` leads to by its parents (itself, for a brand), through the bodies `index` holds."""
@@ -78,7 +95,7 @@ class Relations:
                 return key
             if role is BrandRole.NONE:
                 return None
-            parent = self.parent_key(key, index.body(key))
+            parent = self.parent_key(key, index.body(key), index)
             if parent is None:
                 return None
             key = parent
@@ -115,6 +132,12 @@ class Relations:
 
     def parent(self, obj: Object) -> tuple[ObjectKey, Mapping[str, Any]]:
         parent = self.parent_key(obj.key, obj.body)
+        attachment = self._attach(obj.key, obj.body)
+        if parent is None and attachment is not None:
+            kind, claim = attachment
+            raise Waiting(self.waiting_reason(ObjectKey(kind, "", "")),
+                          f"no {kind} declares {_claimed(claim)} yet",
+                          dependency=ObjectKey(kind, "", f"attached:{_claimed(claim)}"))
         if parent is None:
             raise ValueError(f"{obj.key.kind} has no parent reference in its spec")
         body = self.index.body(parent)
@@ -163,13 +186,14 @@ class Relations:
 
     def forget(self, key: ObjectKey) -> None:
         """The object is gone: drop everything about it (closing what its kind kept) and wake its dependents."""
+        dependents = self.index.dependents(key)  # before its claim goes, so those attached to it are woken too
         self.index.forget(key)
         for memo in (self.verdicts, self._concluded, self._seen, self._deferred):
             memo.pop(key, None)
         self.statuses.forget(key)
         self.wakeups.forget(key)
         _close_all((self._memory.pop(key, None) or {}).values())
-        self.wakeups.wake_all(self.index.dependents(key))
+        self.wakeups.wake_all(dependents | self.index.dependents(key))
 
     def forget_all(self) -> None:
         for kept in self._memory.values():
@@ -191,6 +215,13 @@ class Relations:
 
     def secret_version(self, namespace: str, name: str) -> str | None:
         return self._secret_versions.get(ObjectKey(SECRET, namespace, name))
+
+
+def _claimed(claim: Hashable) -> str:
+    """A claim in words: (the ClusterQualtricsBrand acme's key, 'jira') is `jira on ClusterQualtricsBrand acme`."""
+    if isinstance(claim, tuple) and len(claim) == 2 and isinstance(claim[0], ObjectKey):
+        return f"{claim[1]} on {claim[0].kind} {claim[0].name}"
+    return str(claim)
 
 
 def _close_all(values: Iterable[Any]) -> None:

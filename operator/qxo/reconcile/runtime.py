@@ -14,8 +14,9 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 from qxo.api.common import DeletionPolicy, ManagementPolicy
+from qxo.kube.namespace import DEFAULT_NAMESPACE
 from qxo.kube.secrets import SecretSource
-from qxo.reconcile import checks
+from qxo.reconcile import checks, tenancy
 from qxo.reconcile.brands import Brands, ObjectLister
 from qxo.reconcile.conditions import State
 from qxo.reconcile.failures import STALE, outcome_of
@@ -23,6 +24,7 @@ from qxo.reconcile.gate import carry_out
 from qxo.reconcile.keys import ObjectKey
 from qxo.reconcile.outcome import Outcome, Waiting
 from qxo.reconcile.protocol import BrandRole, Kind, Object
+from qxo.reconcile.tenancy import TenancyView
 from qxo.trust.endpoints import DEFAULT, Allowlist
 
 logger = logging.getLogger(__name__)
@@ -40,8 +42,12 @@ MISSING_GRACE_SECONDS = 5.0
 
 class Runtime(Brands):
     def __init__(self, secrets: SecretSource, *, kinds: Iterable[Kind], lister: ObjectLister | None = None,
-                 client_factory: Callable[..., Any] | None = None, allowlist: Allowlist = DEFAULT) -> None:
-        super().__init__(secrets, kinds, lister=lister, allowlist=allowlist)
+                 client_factory: Callable[..., Any] | None = None, allowlist: Allowlist = DEFAULT,
+                 platform_namespaces: tuple[str, ...] = (DEFAULT_NAMESPACE,)) -> None:
+        super().__init__(secrets, kinds, lister=lister, allowlist=allowlist, home=platform_namespaces[0])
+        # Where a ClusterQualtricsBrand's credentials may be read: the administrator's choice, never an object's.
+        self.platform_namespaces = platform_namespaces
+        self.tenancy = TenancyView()
         self.client_factory = client_factory
         self._reconcilers = {entry.name: entry.reconciler() for entry in self.kinds.values()}
         self._reconciled: dict[ObjectKey, tuple] = {}
@@ -63,6 +69,26 @@ class Runtime(Brands):
         if self.fingerprint(body) != self._reconciled.get(key):
             self.wakeups.wake(key)
         self.tell_dependents(key)
+
+    def saw_namespace(self, name: str, body: Mapping[str, Any] | None) -> None:
+        """A namespace on the watch: when its labels changed, its objects are judged again."""
+        if self.tenancy.saw_namespace(name, body):
+            self._wake_namespaces({name})
+
+    def saw_policy(self, name: str, body: Mapping[str, Any] | None) -> None:
+        """An ExtensionPolicy on the watch: the objects of every namespace it selected or selects are judged again."""
+        concerned = self.tenancy.selecting(name, body)
+        self.tenancy.saw_policy(name, body)
+        self._wake_namespaces(concerned)
+
+    def _wake_namespaces(self, namespaces: set[str]) -> None:
+        if namespaces:
+            self.wakeups.wake_all(key for entry in self.kinds.values() if entry.brand is BrandRole.USES
+                                  for key in self.index.keys(entry.name) if key.namespace in namespaces)
+
+    def judge(self, obj: Object, *, extension_id: str | None = None, facts: Any = None) -> None:
+        tenancy.judge(self.tenancy, self.index, obj, self.kinds[obj.key.kind].model, extension_id=extension_id,
+                      facts=facts)
 
     # -- the two verbs ----------------------------------------------------------------------------
 

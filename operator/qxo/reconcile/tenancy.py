@@ -16,14 +16,20 @@ from typing import Any
 
 import pydantic
 
+from qxo.api.account import ExtensionAccount
 from qxo.api.cluster_brand import ClusterQualtricsBrand
-from qxo.api.common import Resource
+from qxo.api.common import ObjectMeta, Resource
 from qxo.api.extension_policy import ExtensionPolicy
 from qxo.api.policy import ExtensionFacts, Subject, brand_verdict, policy_verdicts
+from qxo.reconcile.index import ObjectIndex
+from qxo.reconcile.keys import EXTERNAL_ID_ANNOTATION, ObjectKey
 from qxo.reconcile.outcome import Refused, Waiting
+from qxo.reconcile.protocol import Object
 
+ACCOUNT = ExtensionAccount.KIND
 POLICY_DENIED = "PolicyDenied"
 NAMESPACE_NOT_SELECTED = "NamespaceNotSelected"
+ADOPTION_NOT_ALLOWED = "AdoptionNotAllowed"
 # The label the API server gives every namespace (NamespaceDefaultLabelName), so selectors may name one.
 NAME_LABEL = "kubernetes.io/metadata.name"
 
@@ -83,6 +89,24 @@ class TenancyView:
         if verdicts:
             raise Refused(POLICY_DENIED, "; ".join(verdict.text() for verdict in verdicts))
 
+    @property
+    def has_policies(self) -> bool:
+        return bool(self._policies)
+
+    def limits_accounts(self, namespace: str) -> bool:
+        """Whether a policy selecting the namespace limits its accounts (only then are they counted)."""
+        labels = self._labels.get(namespace) or {}
+        return any(p.spec.accounts.max_per_namespace is not None and p.spec.namespace_selector.selects(labels)
+                   for p in self._policies.values())
+
+    def selecting(self, name: str, body: Mapping[str, Any] | None) -> set[str]:
+        """The namespaces a policy (as `body` says, and as last seen) selects: whose objects its change concerns."""
+        policies = [p for p in (self._policies.get(name),) if p is not None]
+        with contextlib.suppress(pydantic.ValidationError):
+            policies += [ExtensionPolicy.model_validate(body)] if body is not None else []
+        return {ns for ns, labels in self._labels.items()
+                if any(p.spec.namespace_selector.selects(labels) for p in policies)}
+
     def selects(self, namespace: str) -> bool:
         """Whether any policy selects the namespace (whose objects a policy change may concern)."""
         labels = self._labels.get(namespace)
@@ -96,3 +120,31 @@ def account_number(name: str, created: datetime | str | None, others: Iterable[t
 
     mine = order((name, created))
     return 1 + sum(1 for other in others if other[0] != name and order(other) < mine)
+
+
+def judge(view: TenancyView, index: ObjectIndex, obj: Object, model: type[Resource], *,
+          extension_id: str | None = None, facts: ExtensionFacts | None = None) -> None:
+    """The backstop for one object: its ClusterQualtricsBrand's selector, then every policy selecting its namespace.
+
+    Costs nothing where there is neither (no namespace labels are even needed), and counts the namespace's
+    accounts only when a policy there limits them.
+    """
+    namespace = obj.key.namespace
+    brand_ref = getattr(obj.spec, "brand_ref", None)
+    on_cluster_brand = brand_ref is not None and getattr(brand_ref, "cluster", False)
+    if on_cluster_brand:
+        view.check_brand(index.body(ObjectKey(str(brand_ref.kind), "", brand_ref.name)), namespace)
+    if not namespace or not view.has_policies:
+        return
+    if on_cluster_brand and obj.external_id and view.selects(namespace):
+        raise Refused(ADOPTION_NOT_ALLOWED, f"metadata.annotations[{EXTERNAL_ID_ANNOTATION}]: a namespace an "
+                                            "ExtensionPolicy selects adopts nothing on a ClusterQualtricsBrand by its "
+                                            "id (it could be another team's); declare the account by its name")
+    number = None
+    if obj.key.kind == ACCOUNT and view.limits_accounts(namespace):
+        others = [(key.name, index.part(key, "metadata").get("creationTimestamp"))
+                  for key in index.keys(ACCOUNT) if key.namespace == namespace]
+        number = account_number(obj.key.name, (obj.body.get("metadata") or {}).get("creationTimestamp"), others)
+    resource = model.model_construct(kind=obj.key.kind, spec=obj.spec,
+                                     metadata=ObjectMeta.model_construct(name=obj.key.name, namespace=namespace))
+    view.check_policies(resource, namespace, extension_id=extension_id, facts=facts, account_number=number)
