@@ -37,11 +37,16 @@ def test_the_document_shows_every_step_done(kept_demo):
     assert doc["uninstalls"] >= 1
     assert doc["brand_writes"] > 0 and doc["brand_reads"] > 0
     assert doc["converge_seconds"] > 0
-    assert [s["name"] for s in doc["steps"]] == ["converge", "drift", "rotation", "uninstall"]
+    assert [s["name"] for s in doc["steps"]] == ["converge", "drift", "rotation", "uninstall", "tenancy"]
     assert sum(s["brand_writes"] for s in doc["steps"]) == doc["brand_writes"]
     assert {(r["kind"], r["name"]) for r in doc["removed"]} == {
         ("ExtensionInstall", "webservice"), ("ExtensionAccount", "ticketing"), ("AccountGrant", "ticketing")}
     assert doc["uninstalled"]["revokedAccounts"], "uninstalling webservice removed its account"
+    # Step 5: examples/tenancy converged, and the team's forbidden request was refused at admission.
+    assert doc["tenancy"]["objects_ready"] == 8
+    [refused] = doc["tenancy"]["refused_at_admission"]
+    assert "ValidatingAdmissionPolicy 'qxo-extension-policy-installs'" in refused
+    assert "ExtensionPolicy teams (spec.extensions.ids): spec.extensionId: extension google-sheets" in refused
 
 
 def test_kept_demo_can_be_explored_with_kubectl(kept_demo):

@@ -45,7 +45,8 @@ def closing_table(demo: Demo) -> list[str]:
         rows.append((resource.kind, resource.name, conditions,
                      "-" if converged is None else f"{converged:.1f}s", str(writes.get(resource.key, 0))))
     if writes.get(None):
-        rows.append(("(other)", "", "writes not tied to one resource", "", str(writes[None])))
+        rows.append(("(other)", "", "writes for objects outside qxo-demo (step 5's) or for none", "",
+                     str(writes[None])))
     rows.append(("(shared)", "brand observation", "reads of the brand, shared by every resource", "",
                  f"{demo.audit.operator.reads} reads"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]

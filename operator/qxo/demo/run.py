@@ -18,7 +18,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any, TextIO
 
-from qxo.demo import manifests, report, sandboxes
+from qxo.demo import manifests, report, sandboxes, tenancy
 from qxo.demo.brand import Audit, UiUser
 from qxo.demo.children import Children, DemoError
 from qxo.demo.cluster import Cluster
@@ -28,6 +28,7 @@ from qxo.demo.steps import Demo
 from qxo.demo.tracker import Tracker
 
 CONVERGE_TIMEOUT = 90.0
+TENANCY_TIMEOUT = 60.0
 
 
 class Interrupted(BaseException):
@@ -103,8 +104,10 @@ def _start(children: Children, work: Path, display: Display) -> tuple[Cluster, D
     display.say(f"   kube sandbox      {_server(endpoints.kubeconfig)} (kubeconfig {endpoints.kubeconfig})")
     display.say(f"   brand sandbox     {endpoints.brand_url} (brand {endpoints.brand['brand_id']})")
     display.say(f"   Salesforce sandbox {endpoints.salesforce['login_url']} (CA {work / 'sf-ca.pem'})")
-    display.say(f"   operator          qxo operator --namespace {sandboxes.NAMESPACE} (log {work / 'operator.log'})")
+    display.say(f"   operator          qxo operator --namespace {sandboxes.NAMESPACE} and the namespaces of "
+                f"examples/tenancy (log {work / 'operator.log'})")
     documents = manifests.for_sandboxes(manifests.examples(root), endpoints)
+    shared = tenancy.tree(root, endpoints)
 
     def apply() -> int:
         for document in documents:
@@ -118,6 +121,7 @@ def _start(children: Children, work: Path, display: Display) -> tuple[Cluster, D
                                 f"({child.log}) ends with:\n{child.log_tail()}")
 
     demo = Demo(cluster, Audit(endpoints.brand_url), UiUser(endpoints), display, Tracker(cluster), watchdog=watchdog)
+    demo.tenancy = shared
     return cluster, demo, endpoints, apply
 
 
@@ -136,11 +140,12 @@ def _steps(demo: Demo, endpoints: Endpoints, apply: Callable[[], int], as_json: 
     demo.drift(brand)
     demo.rotate()
     uninstalled = demo.uninstall()
+    shared = tenancy.run_step(demo, tenancy.Kube(demo.cluster.api), demo.tenancy, TENANCY_TIMEOUT)
     demo.tick()
-    display.begin("done", "5. What it cost: every resource, its conditions, time to converge, brand calls")
+    display.begin("done", "6. What it cost: every resource, its conditions, time to converge, brand calls")
     for line in report.closing_table(demo):
         display.say("   " + line if line else "")
-    document = report.document(demo, uninstalled)
+    document = {**report.document(demo, uninstalled), "tenancy": shared}
     leaked = [v for v in endpoints.secret_values() if v in json.dumps(document)]
     if leaked:
         raise DemoError("a sandbox credential would appear in the demo's JSON output")
@@ -148,7 +153,8 @@ def _steps(demo: Demo, endpoints: Endpoints, apply: Callable[[], int], as_json: 
         print(json.dumps(document, indent=2), file=stdout, flush=True)
     display.say()
     display.say(f"qxo demo: done in {display.elapsed():.1f}s; every resource Ready, drift corrected "
-                f"{demo.drift_corrected}x, {demo.rotations_applied} rotation applied, {demo.uninstalls} uninstall")
+                f"{demo.drift_corrected}x, {demo.rotations_applied} rotation applied, {demo.uninstalls} uninstall, "
+                f"{len(shared['refused_at_admission'])} team request refused at admission")
     return 0
 
 

@@ -16,6 +16,7 @@ import yaml
 from qxo.demo.children import Children, DemoError, json_with, wait_for_file
 
 NAMESPACE = "qxo-demo"
+TENANCY_NAMESPACES = ("qxo-platform", "team-marketing", "team-support")
 OPERATOR_USER = "admin@acme.example"
 UI_USER = "ops@acme.example"
 
@@ -102,5 +103,7 @@ class Starting:
 def start_operator(children: Children, kubeconfig: Path) -> None:
     # The sandboxes listen on 127.0.0.1: the administrator's allowlist must say so (the defaults are
     # Qualtrics' and Salesforce's own hosts).
-    children.start("operator", ["operator", "--namespace", NAMESPACE, "--allow-endpoint", "127.0.0.1"],
+    # qxo-demo for examples/, and the platform and team namespaces of examples/tenancy (step 5).
+    scope = [arg for namespace in (NAMESPACE, *TENANCY_NAMESPACES) for arg in ("--namespace", namespace)]
+    children.start("operator", ["operator", *scope, "--allow-endpoint", "127.0.0.1"],
                    env={"KUBECONFIG": str(kubeconfig)})

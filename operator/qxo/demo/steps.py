@@ -59,6 +59,7 @@ class Demo:
     drift_corrected: int = 0
     rotations_applied: int = 0
     uninstalls: int = 0
+    tenancy: Any = None  # what step 5 applies (qxo.demo.tenancy.Tree)
 
     # -- plumbing ------------------------------------------------------------------------------------
 

@@ -20,9 +20,9 @@ from kubernetes import client as k8s
 
 from qxo.demo.children import DemoError
 from qxo.demo.manifests import _objects
-from qxo.demo.sandboxes import OPERATOR_USER, Endpoints
+from qxo.demo.sandboxes import OPERATOR_USER, TENANCY_NAMESPACES, Endpoints
 
-NAMESPACES = ("qxo-platform", "team-marketing", "team-support")
+NAMESPACES = TENANCY_NAMESPACES
 TEAMS = ("team-marketing", "team-support")
 # The kube sandbox serves no RBAC (docs/kube-sandbox.md): the team bindings are the real cluster's business.
 NOT_SERVED = frozenset({"Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"})
@@ -96,8 +96,13 @@ class Kube:
         return f"{path}/{name}" if name else path
 
     def _call(self, method: str, path: str, body: Any = None) -> Any:
-        return self.api.call_api(path, method, body=body, response_type="object", auth_settings=["BearerToken"],
-                                 _return_http_data_only=True, header_params={"Content-Type": "application/json"})
+        request = self.api.param_serialize(method, path, body=body, auth_settings=["BearerToken"], header_params={
+            "Content-Type": "application/json", "Accept": "application/json"})
+        response = self.api.call_api(*request)
+        response.read()
+        if not 200 <= response.status < 300:
+            raise k8s.exceptions.ApiException(http_resp=response)
+        return json.loads(response.data)
 
     def create(self, document: dict[str, Any]) -> None:
         """Create the object (one that exists is left as it is); refusals raise ApiException."""
