@@ -15,6 +15,8 @@ SCENARIOS = [
     tenancy_scenarios.test_a_forbidden_request_is_refused_in_three_places_naming_the_same_rule,
     tenancy_scenarios.test_a_namespace_outside_the_brands_selector_cannot_use_it,
     tenancy_scenarios.test_a_team_cannot_change_another_teams_account_or_the_platforms_install,
+    tenancy_scenarios.test_a_policy_or_label_change_is_enforced_on_objects_already_there,
+    tenancy_scenarios.test_a_cluster_brand_reads_credentials_only_where_the_operators_administrator_allows,
 ]
 
 

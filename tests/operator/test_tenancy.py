@@ -126,3 +126,52 @@ def test_a_team_cannot_change_another_teams_account_or_the_platforms_install(ten
     assert len(world.writes()) == writes
     assert tenancy.ready("ExtensionInstall", "qxo-platform", "smtp-relay")
     assert tenancy.ready("ExtensionAccount", "team-marketing", "whatsapp")
+
+
+def _policy(tenancy: Tenancy, **changes) -> dict:
+    policy = copy.deepcopy(next(d for d in documents(TENANCY / "10-platform.yaml") if d["kind"] == "ExtensionPolicy"))
+    for path, value in changes.items():
+        section, field = path.split("__")
+        policy["spec"][section][field] = value
+    return policy
+
+
+def test_a_policy_or_label_change_is_enforced_on_objects_already_there(tenancy):
+    """What admission cannot revisit, the operator does: a stricter policy, a relabelled namespace, and the rules
+    only the operator can judge (the catalog's third party, the number of accounts) reach objects admitted
+    earlier, without a brand write; loosening them again makes them Ready."""
+    converge(tenancy)
+    world = tenancy.world
+    writes = len(world.writes())
+    tenancy.apply(_policy(tenancy, access__owner=False))
+    grant = tenancy.condition("AccountGrant", "team-support", "smtp", "PolicyDenied")
+    assert grant["message"] == ("ExtensionPolicy teams (spec.access.owner): spec.users: Owner access may not be "
+                                "granted in this namespace (ops@acme.example)")
+    tenancy.apply(_policy(tenancy, extensions__thirdParty=False))  # Twilio is a third party: the catalog says so
+    account = tenancy.condition("ExtensionAccount", "team-marketing", "whatsapp", "PolicyDenied")
+    assert account["message"] == ("ExtensionPolicy teams (spec.extensions.thirdParty): spec.extensionId: third-party "
+                                  "extensions may not be used in this namespace")
+    assert tenancy.ready("AccountGrant", "team-support", "smtp"), "the owner rule was lifted"
+    tenancy.apply(_policy(tenancy, accounts__maxPerNamespace=0))
+    tenancy.condition("ExtensionAccount", "team-support", "smtp", "PolicyDenied")
+    world.kubectl("label", "namespace", "team-marketing", "qxo.dev/brand-acme-", "--overwrite")
+    tenancy.condition("ExtensionAccount", "team-marketing", "whatsapp", "NamespaceNotSelected")
+    assert len(world.writes()) == writes
+    world.kubectl("label", "namespace", "team-marketing", "qxo.dev/brand-acme=true", "--overwrite")
+    tenancy.apply(_policy(tenancy))
+    world.wait_for(lambda: tenancy.ready("ExtensionAccount", "team-marketing", "whatsapp")
+                   and tenancy.ready("ExtensionAccount", "team-support", "smtp"), "both accounts Ready again")
+    assert len(world.writes()) == writes
+
+
+def test_a_cluster_brand_reads_credentials_only_where_the_operators_administrator_allows(tenancy):
+    converge(tenancy)
+    brand = copy.deepcopy(next(d for d in tenancy_documents(tenancy.world, with_rbac=False)
+                               if d["kind"] == "ClusterQualtricsBrand"))
+    brand["metadata"]["name"] = "elsewhere"
+    brand["spec"]["credentials"]["namespace"] = "team-marketing"  # a team's namespace: not the platform's
+    tenancy.apply(brand)
+    refused = tenancy.condition("ClusterQualtricsBrand", "", "elsewhere", "CredentialsNamespaceNotAllowed")
+    assert refused["message"].startswith("spec.credentials.namespace: the operator reads a ClusterQualtricsBrand's "
+                                         "credentials only in qxo-system, not in team-marketing")
+    tenancy.delete("ClusterQualtricsBrand", "", "elsewhere")

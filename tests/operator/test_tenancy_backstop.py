@@ -106,3 +106,42 @@ def test_the_operators_own_namespace_comes_from_the_pod_and_is_always_a_platform
     assert own_namespace({"POD_NAMESPACE": "from-env"}, mounted) == "from-env"
     monkeypatch.setenv("POD_NAMESPACE", "ops")
     assert platform_namespaces(["vault", "ops", "vault"]) == ("ops", "vault")
+
+
+def test_a_cluster_scoped_referrer_reads_in_the_namespace_its_spec_names_or_the_operators():
+    from qxo.reconcile.keys import ObjectKey
+    from qxo.reconcile.protocol import Ref
+
+    ref = Ref("Secret", "credentials.apiTokenSecretRef", namespace_at="credentials.namespace")
+    brand = ObjectKey("ClusterQualtricsBrand", "", "acme")
+    spec = {"credentials": {"apiTokenSecretRef": {"name": "token"}}}
+    assert ref.target(brand, spec, frozenset({"ClusterQualtricsBrand"}), "ops") == ObjectKey("Secret", "ops", "token")
+    spec["credentials"]["namespace"] = "vault"
+    assert ref.target(brand, spec, frozenset(), "ops") == ObjectKey("Secret", "vault", "token")
+    # A namespaced referrer keeps to its own namespace, whatever its spec says.
+    assert ref.target(ObjectKey("QualtricsBrand", "team", "b"), spec, frozenset(), "ops").namespace == "team"
+
+
+def test_an_object_attached_to_a_claim_follows_whichever_object_holds_it():
+    from qxo.reconcile.index import ObjectIndex
+    from qxo.reconcile.keys import ObjectKey
+
+    def claim(key, body):
+        return body["spec"].get("claims")
+
+    def attach(key, body):
+        wanted = body["spec"].get("wants")
+        return ("Install", wanted) if wanted else None
+
+    index = ObjectIndex(claim=claim, attach=attach)
+    account = ObjectKey("Account", "team", "a")
+    index.remember(account, {"spec": {"wants": "x"}})
+    older, newer = ObjectKey("Install", "p", "old"), ObjectKey("Install", "q", "new")
+    assert index.dependents(older) == set()
+    index.remember(older, {"metadata": {"creationTimestamp": "2026-01-01T00:00:00Z"}, "spec": {"claims": "x"}})
+    index.remember(newer, {"metadata": {"creationTimestamp": "2026-02-01T00:00:00Z"}, "spec": {"claims": "x"}})
+    assert index.dependents(older) == {account} == index.dependents(newer)
+    assert index.dependents_transitive(older) == {account}
+    assert min(index.claimants("Install", "x"), key=index.age) == older
+    index.remember(account, {"spec": {}})  # no longer attached
+    assert index.dependents(older) == set()
