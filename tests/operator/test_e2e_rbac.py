@@ -48,6 +48,19 @@ def used(events: list[dict]) -> set[tuple[str, str, str]]:
     return out
 
 
+def shared_brand(world) -> dict:
+    return {"apiVersion": "qxo.dev/v1alpha1", "kind": "ClusterQualtricsBrand", "metadata": {"name": "rbac-shared"},
+            "spec": {"baseURL": world.brand.base_url, "brandId": world.brand.brand_id,
+                     "credentials": {"type": "APIToken", "namespace": "qxo-demo",
+                                     "apiTokenSecretRef": {"name": "acme-api-token"}},
+                     "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "qxo-demo"}}}}
+
+
+def _ready(body: dict) -> bool:
+    conditions = (body.get("status") or {}).get("conditions") or ()
+    return any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)
+
+
 USED: dict[str, set[tuple[str, str, str]]] = {}  # what each mode's run used, for the last test
 
 
@@ -58,10 +71,14 @@ def test_every_request_the_operator_makes_is_allowed(world, salesforce, examples
     objects = lifecycle.KINDS_IN_EXAMPLES + [("SalesforceLink", link) for link in LINKS]
     world.stop_operator()
     already = len(real_cluster.audit_events())
-    world.start_operator()
-    world.apply(documents)
+    # A ClusterQualtricsBrand too, its token read in the one namespace this run grants Secrets in.
+    world.start_operator("--platform-namespace", "qxo-demo")
+    world.apply([*documents, shared_brand(world)])
     for kind, name in objects:
         world.wait_condition(kind, name, timeout=90)
+    world.wait_for(lambda: _ready(world.custom.get_cluster_custom_object("qxo.dev", "v1alpha1",
+                                                                         "clusterqualtricsbrands", "rbac-shared")),
+                   "ClusterQualtricsBrand rbac-shared to be Ready", 90)
     # A new generation of a link signs in again and writes its token Secret a second time.
     world.patch("SalesforceLink", LINKS[0], {"spec": {"refreshInterval": "20m"}})
     world.wait_condition("SalesforceLink", LINKS[0], timeout=90)
@@ -71,8 +88,12 @@ def test_every_request_the_operator_makes_is_allowed(world, salesforce, examples
     world.wait_for(lambda: any(w["method"] == "PATCH" for w in world.writes()), "the rotation to reach the brand")
     for kind, name in reversed(objects):
         world.delete(kind, name)
+    world.custom.delete_cluster_custom_object("qxo.dev", "v1alpha1", "clusterqualtricsbrands", "rbac-shared")
     for kind, name in objects:
         world.wait_gone(kind, name)
+    world.wait_for(lambda: not world.custom.list_cluster_custom_object("qxo.dev", "v1alpha1",
+                                                                       "clusterqualtricsbrands")["items"],
+                   "ClusterQualtricsBrand rbac-shared to go", 90)
     world.stop_operator()
 
     events = real_cluster.audit_events()[already:]

@@ -82,6 +82,13 @@ def platform_namespaces(named: list[str]) -> tuple[str, ...]:
     return (own, *(namespace for namespace in dict.fromkeys(named) if namespace != own))
 
 
+def watched_namespaces(clusterwide: bool, named: list[str]) -> tuple[str, ...] | None:
+    """The namespaces the operator may list in: those named, or None (every one) cluster-wide or with patterns."""
+    if clusterwide or any(char in name for name in named for char in "*?[!"):
+        return None
+    return tuple(named)
+
+
 def run(args: argparse.Namespace) -> int:
     allowlist = allowlist_from(args, args._parser)
     try:
@@ -113,7 +120,8 @@ def run(args: argparse.Namespace) -> int:
             namespaces=[] if clusterwide else args.namespace,
             liveness_endpoint=args.liveness,
             standalone=True,
-            memo=kopf.Memo(allowlist=allowlist, platform_namespaces=platform_namespaces(args.platform_namespace)),
+            memo=kopf.Memo(allowlist=allowlist, platform_namespaces=platform_namespaces(args.platform_namespace),
+                           watched_namespaces=watched_namespaces(clusterwide, args.namespace)),
         ))
     except KeyboardInterrupt:
         pass

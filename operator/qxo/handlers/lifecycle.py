@@ -58,7 +58,8 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_) -> No
     api = api_client()
     memo.runtime = Runtime(KubeSecrets(api), kinds=KINDS, lister=KubeObjects(api),
                            allowlist=getattr(memo, "allowlist", None) or DEFAULT,
-                           platform_namespaces=getattr(memo, "platform_namespaces", None) or (own_namespace(),))
+                           platform_namespaces=getattr(memo, "platform_namespaces", None) or (own_namespace(),),
+                           watched=getattr(memo, "watched_namespaces", None))
 
 
 @kopf.on.cleanup()

@@ -30,10 +30,12 @@ class ObjectLister(Protocol):
 
 class Brands(Relations):
     def __init__(self, secrets: SecretSource, kinds: Iterable[Kind], *, lister: ObjectLister | None,
-                 allowlist: Allowlist = DEFAULT, home: str = DEFAULT_NAMESPACE) -> None:
+                 allowlist: Allowlist = DEFAULT, home: str = DEFAULT_NAMESPACE,
+                 watched: tuple[str, ...] | None = None) -> None:
         super().__init__(secrets, kinds, home)
         self.allowlist = allowlist  # where credentials may go: the administrator's, never a tenant's
         self.lister = lister
+        self.watched = watched  # the namespaces the operator watches; None: all of them
         self.ca_files = CAFiles()
         self.sessions: dict[ObjectKey, BrandSession] = {}
         self._announced: dict[ObjectKey, tuple] = {}  # brand -> the observation its dependents re-planned on
@@ -139,10 +141,14 @@ class Brands(Relations):
         if users or self.lister is None:
             return users
         listed = ObjectIndex(self.references, self._claim, self._attach)
+        # A cluster-scoped brand's users are in any namespace the operator watches (and may list).
+        namespaces = [brand_key.namespace] if brand_key.namespace else list(self.watched or [None])
         for entry in self.kinds.values():
-            if entry.brand is BrandRole.USES:
+            if entry.brand is not BrandRole.USES:
+                continue
+            for namespace in namespaces:
                 try:
-                    bodies = await self.lister.list_objects(entry.plural, brand_key.namespace or None)
+                    bodies = await self.lister.list_objects(entry.plural, namespace)
                 except ReadForbidden as forbidden:
                     raise Waiting("WaitingForDependents", f"cannot tell which objects still use "
                                                           f"{brand_key.kind} {brand_key.name}: {forbidden}") from None

@@ -43,8 +43,10 @@ MISSING_GRACE_SECONDS = 5.0
 class Runtime(Brands):
     def __init__(self, secrets: SecretSource, *, kinds: Iterable[Kind], lister: ObjectLister | None = None,
                  client_factory: Callable[..., Any] | None = None, allowlist: Allowlist = DEFAULT,
-                 platform_namespaces: tuple[str, ...] = (DEFAULT_NAMESPACE,)) -> None:
-        super().__init__(secrets, kinds, lister=lister, allowlist=allowlist, home=platform_namespaces[0])
+                 platform_namespaces: tuple[str, ...] = (DEFAULT_NAMESPACE,),
+                 watched: tuple[str, ...] | None = None) -> None:
+        super().__init__(secrets, kinds, lister=lister, allowlist=allowlist, home=platform_namespaces[0],
+                         watched=watched)
         # Where a ClusterQualtricsBrand's credentials may be read: the administrator's choice, never an object's.
         self.platform_namespaces = platform_namespaces
         self.tenancy = TenancyView()
