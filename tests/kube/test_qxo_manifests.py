@@ -75,7 +75,9 @@ def test_examples_apply_and_get_qualtrics_shows_printer_columns(qxo_sandbox):
     if not EXAMPLES.is_dir():
         pytest.skip("examples/ is not on this branch yet")
     _, kubectl = qxo_sandbox
-    applied = kubectl("apply", "-R", "-f", str(EXAMPLES))
+    # Every example, examples/tenancy's included; the sandbox serves no RBAC, so its team bindings are left out.
+    applied = kubectl("apply", "-R", *[arg for path in sorted(EXAMPLES.rglob("*.yaml"))
+                                       if path.name != "05-team-access.yaml" for arg in ("-f", str(path))])
     assert applied.returncode == 0, applied.stderr
     listed = kubectl("get", "qualtrics", "-A")
     assert listed.returncode == 0, listed.stderr
