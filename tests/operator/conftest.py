@@ -28,7 +28,8 @@ from qxo.sandbox.kube import KubeSandbox
 ROOT = Path(__file__).resolve().parents[2]
 NAMESPACE = "qxo-demo"
 GROUP, VERSION = "qxo.dev", "v1alpha1"
-PLURALS = {kind: model.PLURAL for kind, model in KINDS.items()}
+# The namespaced kinds a scenario declares in its namespace (the cluster-scoped ones are tenancyworld.py's).
+PLURALS = {kind: model.PLURAL for kind, model in KINDS.items() if model.SCOPE == "Namespaced"}
 
 
 def example_documents(brand_url: str, token: str, *, salesforce: dict[str, Any] | None = None
