@@ -127,7 +127,7 @@ async def apply(session: Any, action: PutAccess) -> None:
     access = await session.client.put_access(action.account_id, action.access)
     account = session.state.accounts.get(action.account_id)
     if account is not None:
-        session.state.accounts[account.id] = account.model_copy(update={"access": access})
+        session.fold("accounts", account.id, account.model_copy(update={"access": access}))
 
 
 def status_of(account: Account | None, kept_owner: str | None = None) -> dict[str, Any]:
