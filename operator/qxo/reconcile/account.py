@@ -18,7 +18,7 @@ from qxo.qualtrics import errors
 from qxo.qualtrics.models import Account
 from qxo.reconcile.conditions import State
 from qxo.reconcile.protocol import Context, Object, Outcome, Refused, Removal
-from qxo.reconcile.session import BrandSession, BrandState, create_request_id
+from qxo.reconcile.session import BrandSession, BrandState, Slice, create_request_id
 from qxo.reconcile.trust import read_secret
 
 
@@ -263,6 +263,9 @@ class AccountReconciler:
         if applied is not None and applied is not observed.applied:
             ctx.memory(obj.key)["applied"] = applied
         outcome.status = status_of(observed.account, applied)
+        if observed.account is not None:
+            outcome.rests_on = Slice("accounts", observed.account.id,
+                                     ("extension_id", "name", "credentials_updated_at"))
         if ready:
             outcome.rotations = observed.rotations
             if observed.sent is not None:

@@ -18,7 +18,7 @@ from qxo.reconcile import people
 from qxo.reconcile.conditions import State, Verdict
 from qxo.reconcile.keys import ObjectKey
 from qxo.reconcile.protocol import Context, Object, Outcome, Refused, Removal, Waiting
-from qxo.reconcile.session import BrandSession
+from qxo.reconcile.session import BrandSession, Slice
 
 
 @dataclass(frozen=True)
@@ -217,6 +217,8 @@ class GrantReconciler:
         kept = keeps_own_access(observed.desired, observed.account, identity, observed.member_of)
         outcome.status = status_of(observed.session.state.accounts.get(observed.account.id),
                                    identity.user_name if kept else None)
+        # (not `owners`: the brand derives it from the access list, which the fold of a write carries)
+        outcome.rests_on = Slice("accounts", observed.account.id, ("access", "creator_id"))
         if kept and outcome.state is State.READY:
             outcome.verdict = Verdict(State.READY, outcome.verdict.reason, f"{outcome.verdict.message}; kept Owner "
                                       f"access for the operator's identity {identity.user_name}, which qxo never "

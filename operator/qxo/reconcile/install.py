@@ -16,7 +16,7 @@ from qxo.qualtrics.models import Enablement, Extension
 from qxo.reconcile import people
 from qxo.reconcile.keys import ObjectKey
 from qxo.reconcile.protocol import Context, Object, Outcome, Refused, Removal
-from qxo.reconcile.session import BrandSession
+from qxo.reconcile.session import BrandSession, Slice
 
 
 @dataclass(frozen=True)
@@ -239,6 +239,7 @@ class InstallReconciler:
 
     def status(self, ctx: Context, obj: Object, observed: Observed, outcome: Outcome) -> None:
         outcome.status = status_of(observed.session.state.extensions.get(obj.spec.extension_id))
+        outcome.rests_on = Slice("extensions", obj.spec.extension_id, ("installed", "domains", "enablement"))
 
     async def finalize(self, ctx: Context, obj: Object) -> Removal:
         spec: ExtensionInstallSpec = obj.spec

@@ -90,6 +90,7 @@ class Runtime(Brands):
         if outcome.recheck_after is not None:
             self._recheck[key] = outcome.recheck_after
         previous = self.record(key, outcome)
+        self.rest(key, outcome.rests_on if outcome.state is State.READY else None)
         if outcome.state is not State.READY and outcome.state is not previous:
             # Dependents waiting silently for this verdict can now say what they wait for.
             self.wakeups.wake_all(self.index.dependents(key))
@@ -121,6 +122,8 @@ class Runtime(Brands):
         if seconds is None:
             brand_key = self.brand_of(key)
             seconds = self._recheck.get(brand_key, DEFAULT_RESYNC_SECONDS) if brand_key else DEFAULT_RESYNC_SECONDS
+            if self.rests(key):  # its brand's observations wake it when its slice changes: this only bounds a lost wake
+                seconds = max(seconds, DEFAULT_RESYNC_SECONDS)
         if key in self._deferred:
             seconds = min(seconds, max(0.0, self._defer_deadline(key) - time.monotonic()))
         return seconds

@@ -32,6 +32,23 @@ Table = Literal["extensions", "accounts", "connections"]
 Entry = tuple[Table, str]  # where one remote thing sits in an observation: its table and its id
 
 
+@dataclass(frozen=True)
+class Slice:
+    """What of one remote thing a Ready object's plan rests on: its table, its id, the fields it read.
+
+    A new observation wakes such an object only when its slice changed there: one brand resync costs
+    a converge per object whose remote thing changed, not one per object.
+    """
+
+    table: Table
+    entry_id: str
+    fields: tuple[str, ...]
+
+    def of(self, state: BrandState) -> tuple | None:
+        entry = state.entry((self.table, self.entry_id))
+        return None if entry is None else tuple(getattr(entry, name) for name in self.fields)
+
+
 @dataclass
 class BrandState:
     """One observation of a brand, by id; change it only through `put` (accounts are indexed by name)."""
