@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from qxo.kube.secrets import SecretData
 from qxo.reconcile import runtime as runtime_module
 from qxo.reconcile.conditions import State
 from qxo.reconcile.keys import ObjectKey
@@ -300,3 +301,26 @@ async def test_a_dependency_being_deleted_is_not_ready_for_its_dependents(rt):
     assert await rt.wakeups.wait(GRANT, timeout=0) is True  # told at once
     outcome = await rt.converge("AccountGrant", grant_body())
     assert outcome.state is State.WAITING and outcome.verdict.reason == "WaitingForAccount"
+
+
+class OneSecret:
+    """The API server's answer for a Secret the watch has not shown yet."""
+
+    async def secret(self, namespace, name):
+        return SecretData(name, "41", {"token": "FAKE-read-before-the-watch"})
+
+
+async def test_a_secret_read_before_the_watch_showed_it_wakes_no_one_when_the_watch_brings_that_version():
+    rt = Runtime(OneSecret(), kinds=KINDS)
+    rt.saw("ExtensionAccount", account_body())
+    assert await woken(rt, ACCOUNT)  # seen for the first time
+    await rt.secrets.secret(NS, "ticketing-credentials")  # its converge outran the Secret watch's listing
+
+    watched = {"metadata": {"namespace": NS, "name": "ticketing-credentials", "resourceVersion": "41",
+                            "labels": {"qxo.dev/credentials": "true"}}, "type": "Opaque", "data": {}}
+    rt.saw_secret(NS, "ticketing-credentials", "41", body=watched)
+    assert not await woken(rt, ACCOUNT)  # nothing new: the version it used
+
+    rt.saw_secret(NS, "ticketing-credentials", "42", body={**watched, "metadata": {**watched["metadata"],
+                                                                                     "resourceVersion": "42"}})
+    assert await woken(rt, ACCOUNT)  # rotated

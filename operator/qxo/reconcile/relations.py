@@ -180,6 +180,7 @@ class Relations:
                    body: Mapping[str, Any] | None = None) -> None:
         """A Secret on the watch: remember it (its data too, when `body` is given) and wake who uses it."""
         key = ObjectKey(SECRET, namespace, name)
+        already_read = self.secrets.read_at(namespace, name)
         self.secrets.saw(namespace, name, None if deleted else body)
         if deleted:
             self._secret_versions.pop(key, None)
@@ -187,6 +188,8 @@ class Relations:
             if self._secret_versions.get(key) == resource_version:
                 return
             self._secret_versions[key] = resource_version
+            if already_read == resource_version:
+                return  # its users read this very version from the API server before the watch brought it
         self.wakeups.wake_all(self.index.dependents(key))
 
     def secret_version(self, namespace: str, name: str) -> str | None:

@@ -28,9 +28,11 @@ from qxo.trust.endpoints import DEFAULT, Allowlist
 logger = logging.getLogger(__name__)
 
 DEFAULT_RESYNC_SECONDS = 600.0
-# How long an object waits silently for a dependency that is still converging before it reports
-# Waiting anyway: a bound on silence should a wake-up be lost, not a delay anyone should see.
-DEFER_GRACE_SECONDS = 30.0
+# How long an object waits silently for a dependency that is still converging (it has no verdict yet)
+# before it reports Waiting anyway: a bound on silence should a wake-up be lost, not a delay anyone
+# should see. A dependency with a verdict other than Ready is reported at once; one without a verdict
+# is queued behind others, which at 10,000 objects takes minutes, not seconds.
+DEFER_GRACE_SECONDS = 120.0
 # How long an object waits silently for a dependency the watch has not shown at all: objects
 # applied together (a directory, a sync, the listing at start-up) arrive in any order, so a
 # moment's silence spares a "missing" status that the next event contradicts; a real typo is
