@@ -324,3 +324,27 @@ async def test_a_secret_read_before_the_watch_showed_it_wakes_no_one_when_the_wa
     rt.saw_secret(NS, "ticketing-credentials", "42", body={**watched, "metadata": {**watched["metadata"],
                                                                                      "resourceVersion": "42"}})
     assert await woken(rt, ACCOUNT)  # rotated
+
+
+async def test_a_secret_first_listed_by_the_watch_wakes_only_those_that_found_it_missing():
+    class Missing:
+        async def secret(self, namespace, name):
+            return None
+
+    rt = Runtime(Missing(), kinds=KINDS)
+    rt.saw("ExtensionAccount", account_body())
+    assert await woken(rt, ACCOUNT)
+    watched = {"metadata": {"namespace": NS, "name": "other-credentials", "resourceVersion": "8",
+                            "labels": {"qxo.dev/credentials": "true"}}, "type": "Opaque", "data": {}}
+    rt.saw("ExtensionAccount", {**account_body(), "metadata": {**account_body()["metadata"], "name": "other"},
+                                "spec": {**account_body()["spec"],
+                                         "credentials": {"secretRef": {"name": "other-credentials"}}}})
+    other = ObjectKey("ExtensionAccount", NS, "other")
+    assert await woken(rt, other)
+    rt.saw_secret(NS, "other-credentials", "8", body=watched)
+    assert not await woken(rt, other)  # it has not read any version yet: it will read this one
+
+    assert await rt.secrets.secret(NS, "ticketing-credentials") is None  # its converge found it missing
+    rt.saw_secret(NS, "ticketing-credentials", "9",
+                  body={**watched, "metadata": {**watched["metadata"], "name": "ticketing-credentials"}})
+    assert await woken(rt, ACCOUNT)  # it appeared: the account can go on

@@ -87,7 +87,7 @@ class WatchedSecrets:
     def __init__(self, source: SecretSource) -> None:
         self.source = source
         self._seen: dict[tuple[str, str], tuple[str, dict[str, str]]] = {}
-        # the resourceVersion last read from `source`, for Secrets the watch had not shown yet
+        # the resourceVersion last read from `source` ("" when it had none), for Secrets the watch had not shown
         self._read: dict[tuple[str, str], str] = {}
 
     def saw(self, namespace: str, name: str, body: Mapping[str, Any] | None) -> None:
@@ -106,14 +106,14 @@ class WatchedSecrets:
         seen = self._seen.get((namespace, name))
         if seen is None:
             secret = await self.source.secret(namespace, name)
-            if secret is not None and secret.resource_version:
-                self._read[(namespace, name)] = secret.resource_version
+            self._read[(namespace, name)] = secret.resource_version if secret is not None else ""
             return secret
         return decode_secret(name, *seen)
 
     def read_at(self, namespace: str, name: str) -> str | None:
-        """The resourceVersion a read from the API server returned, while the watch has not shown the Secret:
-        at start-up converges may outrun the watch's listing, whose events then bring nothing new."""
+        """The resourceVersion a read from the API server returned ("" when there was no such Secret), while
+        the watch has not shown the Secret; None when nobody read it. At start-up converges may outrun the
+        watch's listing, whose events then bring nothing new."""
         return self._read.get((namespace, name))
 
     async def config_map(self, namespace: str, name: str) -> dict[str, str] | None:
