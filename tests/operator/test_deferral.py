@@ -348,3 +348,28 @@ async def test_a_secret_first_listed_by_the_watch_wakes_only_those_that_found_it
     rt.saw_secret(NS, "ticketing-credentials", "9",
                   body={**watched, "metadata": {**watched["metadata"], "name": "ticketing-credentials"}})
     assert await woken(rt, ACCOUNT)  # it appeared: the account can go on
+
+
+async def test_a_ready_object_rests_on_its_slice_only_while_its_secret_is_on_the_watch(brand_runtime):
+    """Without a Secret watch (RBAC may not allow one), a rotation reaches an account only through a brand
+    resync's re-plan: the observation wakes it even when its slice of the brand is unchanged."""
+    from qxo.reconcile.session import Slice
+    rt, url = brand_runtime
+    rt.saw("QualtricsBrand", brand_body(url, ready=False))
+    await rt.converge("QualtricsBrand", brand_body(url, ready=False))
+    rt.saw("QualtricsBrand", brand_body(url, ready=True))
+    rt.record_verdict(ACCOUNT, Outcome.ready(rests_on=Slice("accounts", "EA_none", ("name",))))
+    await woken(rt, ACCOUNT)
+    assert not rt.rests(ACCOUNT)  # ticketing-credentials has not been on the watch
+
+    refreshed = brand_body(url, ready=True, refresh="1")
+    rt.saw("QualtricsBrand", refreshed)
+    await rt.converge("QualtricsBrand", refreshed)
+    assert await woken(rt, ACCOUNT)
+
+    rt.saw_secret(NS, "ticketing-credentials", "7", body=None)
+    assert rt.rests(ACCOUNT)
+    refreshed = brand_body(url, ready=True, refresh="2")
+    rt.saw("QualtricsBrand", refreshed)
+    await rt.converge("QualtricsBrand", refreshed)
+    assert not await woken(rt, ACCOUNT)  # its slice (no such account either time) is unchanged

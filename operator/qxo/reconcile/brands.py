@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from qxo.kube.secrets import ReadForbidden, SecretSource
 from qxo.reconcile.cafiles import CAFiles
 from qxo.reconcile.index import ObjectIndex
-from qxo.reconcile.keys import ObjectKey
+from qxo.reconcile.keys import SECRET, ObjectKey
 from qxo.reconcile.outcome import Waiting
 from qxo.reconcile.protocol import BrandRole, Kind, Object
 from qxo.reconcile.relations import Relations
@@ -138,11 +138,17 @@ class Brands(Relations):
             self._rests_on[key] = (id(session), slice_, slice_.of(session.state))
 
     def rests(self, key: ObjectKey) -> bool:
-        return key in self._rests_on
+        """Whether only a change in its slice, or in what the watches show, can give the object work.
+
+        Not while a Secret it reads is off the watch (Secrets are watched only where RBAC lets the
+        operator list them): a rotation can then reach it only through a brand resync's re-plan."""
+        return key in self._rests_on and all(self.secret_version(ref.namespace, ref.name) is not None
+                                             for ref in self.index.references_of(key) if ref.kind == SECRET)
 
     def _unchanged_for(self, key: ObjectKey, session: BrandSession) -> bool:
         rests = self._rests_on.get(key)
-        return rests is not None and rests[0] == id(session) and rests[1].of(session.state) == rests[2]
+        return rests is not None and self.rests(key) and rests[0] == id(session) \
+            and rests[1].of(session.state) == rests[2]
 
     # -- who still needs a brand ------------------------------------------------------------------
 
