@@ -2,5 +2,9 @@
 
 from __future__ import annotations
 
-AREAS: dict[str, list] = {}
+import cases_deletion
+
+AREAS = {
+    "deletion": cases_deletion.CASES,
+}
 CASES = [case for cases in AREAS.values() for case in cases]
