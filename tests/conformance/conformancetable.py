@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import cases_deletion
+import cases_patches
 
 AREAS = {
     "deletion": cases_deletion.CASES,
+    "patches": cases_patches.CASES,
 }
 CASES = [case for cases in AREAS.values() for case in cases]
