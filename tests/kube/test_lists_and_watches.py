@@ -177,6 +177,10 @@ async def test_event_table_shows_last_seen_as_an_age(api):
         "metadata": {"name": "e"}, "involvedObject": {"kind": "Widget", "name": "w"}, "reason": "Tested",
         "message": "hi", "type": "Normal", "lastTimestamp": "2020-01-01T00:00:00Z"})
     table = await api.ok("GET", "/api/v1/namespaces/default/events", headers={"Accept": TABLE})
-    last_seen, kind, reason, involved, message = table["rows"][0]["cells"]
-    assert last_seen.endswith("d") and "y" in last_seen
-    assert (kind, reason, involved, message) == ("Normal", "Tested", "widget/w", "hi")
+    names = [column["name"] for column in table["columnDefinitions"]]
+    assert names == ["Last Seen", "Type", "Reason", "Object", "Subobject", "Source", "Message", "First Seen", "Count",
+                     "Name"]  # as kubectl get events -o wide prints them
+    cells = dict(zip(names, table["rows"][0]["cells"], strict=True))
+    assert cells["Last Seen"].endswith("d") and "y" in cells["Last Seen"]
+    assert [cells[n] for n in ("Type", "Reason", "Object", "Message", "Count")] == [
+        "Normal", "Tested", "widget/w", "hi", 1]
