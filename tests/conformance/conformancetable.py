@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import cases_deletion
 import cases_discovery
+import cases_lists
 import cases_patches
+import cases_tables
+import cases_watch
 
 AREAS = {
     "deletion": cases_deletion.CASES,
     "patches": cases_patches.CASES,
+    "lists": cases_lists.CASES,
+    "watches": cases_watch.CASES,
+    "tables": cases_tables.CASES,
     "discovery and OpenAPI": cases_discovery.CASES,
 }
 CASES = [case for cases in AREAS.values() for case in cases]
