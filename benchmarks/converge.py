@@ -1,13 +1,15 @@
 """Convergence benchmark: qxo against a bare kopf operator on N resources, then qxo's steady state.
 
-    python benchmarks/converge.py --resources 1000 --latency-ms 20 [--rate-limit R] [--budget B] [--json]
+    python benchmarks/converge.py --resources 1000 --latency-ms 20 [--rate-limit R] [--budget B] [--restart]
+                                  [--kube real] [--json]
 
 Each phase gets fresh sandbox processes: the resources are created first, then the operator starts,
 and the clock runs from its start until every resource is Ready for its generation (a watch per
 kind). Brand calls come from the brand sandbox's audit totals, Kubernetes calls from the kube
 sandbox's counters, CPU and peak RSS from /proc of the operator process. After convergence qxo
 idles for two resync intervals (or two `qxo.dev/refresh` annotations): the reads and writes
-there are the steady state. Then the same N converges under benchmarks/bare_operator.py.
+there are the steady state. With --restart the operator is then SIGKILLed and started again, and timed
+until it is idle with every object Ready. Then the same N converges under benchmarks/bare_operator.py.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from urllib import request as urllib_request
 
 import harness
 import workload
-from harness import BrandSandbox, Cluster, KubeSandbox, Process, ReadyWatch
+from harness import BrandSandbox, Cluster, KubeSandbox, Process, ReadyWatch, RealKube
 
 HERE = Path(__file__).resolve().parent
 MAX_BUDGET = 60000  # the most spec.rateLimit.requestsPerMinute accepts
@@ -37,7 +39,7 @@ def converge_qxo(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     installs = (args.resources + 3) // 5 + 1
     brand = BrandSandbox(workdir, latency_ms=args.latency_ms, rate_limit=args.rate_limit,
                          extra_extensions=installs).start()
-    kube = KubeSandbox(workdir).start()
+    kube = harness.kube_for(args.kube, workdir).start()
     cluster = Cluster(kube)
     metrics_port = harness.free_port()
     operator = Process(harness.qxo_operator("--namespace", harness.NAMESPACE, "--metrics-port", str(metrics_port)),
@@ -82,6 +84,8 @@ def converge_qxo(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         result.update(steady_state(args, cluster, brand, kube))
         result.update(peak_rss_mb=round(operator.peak_rss_mb(), 1), cpu_seconds_total=round(operator.cpu_seconds(), 2),
                       operator_alive=operator.alive(), operator_tracebacks=operator.log_text().count("Traceback"))
+        if args.restart:
+            result.update(restart(args, operator, metrics_port, watch, brand, kube))
         watch.close()
         return result
     finally:
@@ -89,6 +93,41 @@ def converge_qxo(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         cluster.close()
         kube.process.stop()
         brand.process.stop()
+
+
+def restart(args: argparse.Namespace, operator: Process, metrics_port: int, watch: ReadyWatch,
+            brand: BrandSandbox, kube: KubeSandbox | RealKube) -> dict[str, Any]:
+    """SIGKILL the operator with everything Ready, start it again, and time it until every object is
+    Ready for its generation, converged once by the new process, and the operator is idle (no converge
+    finished and no brand call for a second). Reads should be observation pages only, writes none."""
+    expected = len(watch.expected)
+    before, kube_before = brand.totals(), kube.stats()
+    operator.kill()
+    started = time.monotonic()
+    operator.start()
+    settled_at, last = None, None
+    deadline = started + args.timeout
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        try:
+            by_kind = converges_by_kind(metrics_port)
+        except OSError:  # not serving yet
+            continue
+        converged = sum(sum(by_result.values()) for by_result in by_kind.values())
+        now = (converged, brand.totals()["last"])
+        if now != last:
+            last, settled_at = now, time.monotonic()
+        elif converged >= expected and watch.all_ready.is_set() and time.monotonic() - settled_at >= 1.0:
+            break
+    else:
+        raise RuntimeError(f"restart: not idle with every object Ready after {args.timeout}s")
+    after = brand.totals()
+    calls = collections.Counter(f"{e['method']} {e['route']}" for e in brand.audit(before["last"]))
+    return {"restart_seconds": round(settled_at - started, 2), "restart_writes": after["writes"] - before["writes"],
+            "restart_reads": after["reads"] - before["reads"], "restart_calls": dict(calls),
+            "restart_converges": by_kind, "restart_kube_requests": kube.stats() - kube_before,
+            "restart_peak_rss_mb": round(operator.peak_rss_mb(), 1),
+            "restart_cpu_seconds": round(operator.cpu_seconds(), 2)}
 
 
 def budget(args: argparse.Namespace) -> int:
@@ -132,7 +171,8 @@ def call_rate(calls: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
             "brand_calls_per_second": series if seconds < 400 else None}
 
 
-def steady_state(args: argparse.Namespace, cluster: Cluster, brand: BrandSandbox, kube: KubeSandbox) -> dict[str, Any]:
+def steady_state(args: argparse.Namespace, cluster: Cluster, brand: BrandSandbox,
+                 kube: KubeSandbox | RealKube) -> dict[str, Any]:
     """Two idle intervals after convergence: brand reads and writes, Kubernetes calls."""
     time.sleep(1)  # the last status patches and Events settle
     before, kube_before = brand.totals(), kube.stats()
@@ -156,7 +196,7 @@ def steady_state(args: argparse.Namespace, cluster: Cluster, brand: BrandSandbox
 
 
 def converge_bare(args: argparse.Namespace, workdir: Path, base_url: str) -> dict[str, Any]:
-    kube = KubeSandbox(workdir, name="bare-kube").start()
+    kube = harness.kube_for(args.kube, workdir, name="bare-kube").start()
     cluster = Cluster(kube)
     operator = Process([sys.executable, str(HERE / "bare_operator.py"), "--namespace", harness.NAMESPACE],
                        workdir / "bare-operator.log", env={"KUBECONFIG": str(kube.kubeconfig)})
@@ -186,15 +226,16 @@ def converge_bare(args: argparse.Namespace, workdir: Path, base_url: str) -> dic
 
 def one_run(args: argparse.Namespace) -> dict[str, Any]:
     with harness.workdir(args.keep_logs, "qxo-bench-") as workdir:
-        result = {"latency_ms": args.latency_ms, "rate_limit": args.rate_limit, "budget": budget(args),
-                  **converge_qxo(args, workdir)}
+        result = {"kube": args.kube, "latency_ms": args.latency_ms, "rate_limit": args.rate_limit,
+                  "budget": budget(args), **converge_qxo(args, workdir)}
         if not args.skip_bare:
             result.update(converge_bare(args, workdir, "http://127.0.0.1:9"))
             result["throughput_ratio_vs_bare_kopf"] = round(
                 result["bare_kopf_converge_seconds"] / result["converge_seconds"], 3)
-        if args.rate_limit:
+        if args.rate_limit or args.budget:
+            # what the budget (or the brand's limit) allows: every change and one observation's pages
             needed = result["changes_needed"] + result["observation_pages"]
-            result["rate_bound_seconds"] = round(needed * 60 / args.rate_limit, 2)
+            result["rate_bound_seconds"] = round(needed * 60 / min(budget(args), args.rate_limit or MAX_BUDGET), 2)
             result["rate_bound_ratio"] = round(result["converge_seconds"] / result["rate_bound_seconds"], 3)
         return result
 
@@ -221,6 +262,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--resync-seconds", type=int, default=30, help="the brand's resyncInterval (at least 30)")
     parser.add_argument("--steady", choices=("resync", "refresh"), default="resync",
                         help="idle for two resync intervals, or trigger two observations by annotation")
+    parser.add_argument("--kube", choices=("sandbox", "real"), default="sandbox",
+                        help="the kube sandbox, or the real control plane of hack/real-cluster (same workload and "
+                             "keys; kube_sandbox_cpu_seconds is then the control plane's CPU)")
+    parser.add_argument("--restart", action="store_true",
+                        help="after the steady state, SIGKILL the operator and time its restart (restart_seconds, "
+                             "restart_writes, restart_reads)")
     parser.add_argument("--runs", type=int, default=1, help="repeat and report medians")
     parser.add_argument("--timeout", type=float, default=900, help="seconds to wait for all Ready")
     parser.add_argument("--skip-bare", action="store_true", help="qxo only (no bare kopf baseline)")

@@ -44,6 +44,40 @@ def test_converge_reports_every_figure_and_writes_only_what_is_needed():
     assert all("waiting" not in report["converges"][kind] for kind in declared)
 
 
+def test_converge_restart_reports_a_restart_that_writes_nothing_and_reads_only_observations():
+    report = run_script("converge.py", "--resources", "8", "--steady", "refresh", "--restart", "--skip-bare",
+                        "--budget", "3000")
+    assert {"restart_seconds", "restart_writes", "restart_reads"} <= set(report)
+    assert report["restart_writes"] == 0
+    # One observation (its listings, the directory of users and groups its ownership checks read) and whoami.
+    reads = {call.split(" ", 1)[1] for call in report["restart_calls"]}
+    assert reads <= {"/API/v3/whoami", "/API/v3/brands/{brandId}/extensions", "/API/v3/brands/{brandId}/accounts",
+                     "/API/v3/brands/{brandId}/salesforce-connections", "/API/v3/users", "/API/v3/groups"}, reads
+    assert all(call.startswith("GET ") for call in report["restart_calls"])
+    # every object converged again by the new process
+    converged = sum(sum(by_result.values()) for by_result in report["restart_converges"].values())
+    assert converged >= report["resources"]
+    # --budget alone bounds the run: every change and one observation at 50 calls a second
+    assert report["rate_bound_seconds"] == round((report["changes_needed"] + report["observation_pages"]) / 50, 2)
+
+
+@pytest.mark.e2e
+def test_converge_on_the_real_control_plane_reports_the_same_figures(real_cluster):
+    """`--kube real`: the same workload and JSON keys against hack/real-cluster (its own control plane)."""
+    sandbox_keys = {"converge_seconds", "bare_kopf_converge_seconds", "throughput_ratio_vs_bare_kopf",
+                    "kube_requests", "kube_requests_by_verb", "kube_sandbox_cpu_seconds", "brand_writes",
+                    "changes_needed", "steady_state_writes", "steady_state_kube_requests", "converges"}
+    report = run_script("converge.py", "--resources", "8", "--steady", "refresh", "--kube", "real")
+    assert report["kube"] == "real" and sandbox_keys <= set(report)
+    assert report["brand_writes"] == report["changes_needed"] == 2 * 3 + 3 + 2
+    assert report["steady_state_writes"] == 0
+    # The API server's own counters: one status patch per object, as on the sandbox.
+    patches = report["kube_requests_by_verb"]["patch"]
+    assert {kind: patches[f"{kind}s/status"] for kind in ("extensioninstall", "extensionaccount", "accountgrant")} \
+        == {"extensioninstall": 2, "extensionaccount": 3, "accountgrant": 2}
+    assert report["kube_sandbox_cpu_seconds"] > 0  # etcd, kube-apiserver and kube-controller-manager
+
+
 @pytest.fixture(scope="module")
 def chaos() -> dict:
     return run_script("chaos.py", "--resources", "8", "--kill-cycles", "1", "--kill-every", "2",

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 from argocd_lua import HealthScript
-from conftest import ROOT
 from lupa import lua51
 
+from conftest import ROOT
 from qxo.api.validation import validate_paths
 
 SCRIPT = ROOT / "manifests" / "argocd" / "qxo-health.lua"

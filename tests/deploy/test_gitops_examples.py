@@ -9,6 +9,7 @@ import celpy
 import pytest
 import yaml
 from argocd_cm import KINDS, health_key, render
+
 from conftest import ROOT, kustomize
 
 ARGOCD = ROOT / "manifests" / "argocd"

@@ -62,6 +62,17 @@ def test_validate_refuses_a_brand_or_link_pointed_at_an_unlisted_host_naming_the
     assert (code, out) == (0, "")
 
 
+def test_each_service_keeps_to_its_own_hosts(tmp_path):
+    """Anyone can own a My Domain host below salesforce.com: a brand token never goes there, and a
+    Salesforce refresh token never to a Qualtrics host."""
+    path = write(tmp_path, brand_manifest("https://attacker-dev-ed.my.salesforce.com"),
+                 link_manifest("https://acme.qualtrics.com"))
+    code, out, _ = run("validate", path)
+    assert code == 1
+    assert "spec.baseURL: https://attacker-dev-ed.my.salesforce.com:443 is not an allowed endpoint" in out
+    assert "spec.loginURL: https://acme.qualtrics.com:443 is not an allowed endpoint" in out
+
+
 def test_validate_refuses_metadata_endpoints_whatever_is_allowed(tmp_path):
     path = write(tmp_path, brand_manifest("https://169.254.169.254"))
     code, out, _ = run("validate", "-o", "json", path, "--allow-endpoint", "*.example.com")

@@ -136,3 +136,16 @@ def test_resolved_addresses_are_checked_at_connect_time():
         check_resolved("api.example.com", "169.254.169.254")
     assert is_never_allowed_address("fe80::1%eth0")
     assert not is_never_allowed_address("127.0.0.1") and not is_never_allowed_address("not an address")
+
+
+def test_each_service_is_allowed_its_own_hosts_and_the_administrators_patterns():
+    both = Allowlist.with_defaults(["127.0.0.1"])
+    qualtrics, salesforce = both.for_service("qualtrics"), both.for_service("salesforce")
+    qualtrics.check_url("https://iad1.qualtrics.com/API/v3/whoami")
+    salesforce.check_url("https://login.salesforce.com/services/oauth2/token")
+    for allowlist in (qualtrics, salesforce):
+        allowlist.check_url("http://127.0.0.1:8443/")
+    with pytest.raises(NotAllowed):
+        qualtrics.check_url("https://attacker-dev-ed.my.salesforce.com/API/v3/whoami")
+    with pytest.raises(NotAllowed):
+        salesforce.check_url("https://acme.qualtrics.com/services/oauth2/token")

@@ -89,6 +89,8 @@ async def converge(rt: Runtime, body: dict, kind: str = "QualtricsBrand"):
     # The spec's own pattern refuses a port out of range before the allowlist is asked.
     ("https://127.0.0.1:99999", "InvalidSpec", "spec.baseURL"),
     ("https://brand.example.com", "EndpointNotAllowed", "is not an allowed endpoint"),
+    # Salesforce's hosts are for SalesforceLinks' credentials; a brand token never goes there.
+    ("https://attacker-dev-ed.my.salesforce.com", "EndpointNotAllowed", "is not an allowed endpoint"),
     ("https://169.254.169.254", "EndpointNotAllowed", "never calls"),
     ("https://localhost:8443", "EndpointNotAllowed", "is not an allowed endpoint"),
 ])

@@ -91,14 +91,14 @@ def endpoint_problems(item: Parsed, allowlist: Allowlist) -> Iterator[Problem]:
     """
     if isinstance(item.obj, QualtricsBrand):
         spec = item.obj.spec
-        field, url = (("spec.baseURL", str(spec.base_url)) if spec.base_url
-                      else ("spec.datacenter", f"https://{spec.datacenter}.qualtrics.com"))
+        service, (field, url) = "qualtrics", (("spec.baseURL", str(spec.base_url)) if spec.base_url
+                                              else ("spec.datacenter", f"https://{spec.datacenter}.qualtrics.com"))
     elif isinstance(item.obj, SalesforceLink):
-        field, url = "spec.loginURL", str(item.obj.spec.effective_login_url)
+        service, field, url = "salesforce", "spec.loginURL", str(item.obj.spec.effective_login_url)
     else:
         return
     try:
-        allowlist.check_url(url)
+        allowlist.for_service(service).check_url(url)
     except (NotAllowed, InvalidEndpoint) as refused:
         yield item.doc.problem(field, str(refused))
 

@@ -171,7 +171,7 @@ def run_salesforce(args: argparse.Namespace) -> int:
         return 2
     try:
         # The refresh token and client secret go to the login URL: never to one the allowlist does not allow.
-        settings.allowlist.check_url(settings.login_base)
+        settings.allowlist.for_service("salesforce").check_url(settings.login_base)
     except (NotAllowed, InvalidEndpoint) as refused:
         checks = [Check("Authenticated", "Failed", f"{'--login-url' if args.login_url else '--env'}: {refused}")]
     else:

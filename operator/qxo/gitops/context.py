@@ -93,7 +93,7 @@ def brand_config(context: BrandContext, *, base_url: str | None, datacenter: str
     url = base_url or (f"https://{datacenter}.qualtrics.com" if datacenter else None)
     if url is not None:
         try:
-            allowlist.check_url(url)
+            allowlist.for_service("qualtrics").check_url(url)
         except (NotAllowed, InvalidEndpoint) as refused:
             names = ("--brand-context: base_url", "--brand-context: datacenter") if from_context \
                 else ("spec.baseURL", "spec.datacenter")

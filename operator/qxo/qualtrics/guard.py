@@ -20,7 +20,7 @@ from qxo.trust.remote_text import quoted, remote_text
 def refuse_unless_allowed(config: BrandConfig, url: str) -> None:
     """Raise EndpointNotAllowed unless the allowlist allows `url` (checked before any connection)."""
     try:
-        config.allowlist.check_url(url)
+        config.allowlist.for_service("qualtrics").check_url(url)
     except (NotAllowed, InvalidEndpoint) as error:
         raise errors.EndpointNotAllowed(str(error)) from None
 

@@ -115,7 +115,7 @@ async def connect(rt: Runtime, key: ObjectKey, spec: QualtricsBrandSpec) -> Bran
     The endpoint is checked before any Secret is read: a refused one gets nothing, not even a connection.
     """
     field, url = endpoint_of(spec)
-    check_endpoint(rt, field, url)
+    check_endpoint(rt, field, url, "qualtrics")
     config, fingerprint = await _config(rt, key, spec)
     session = rt.sessions.get(key)
     if session is not None and session.fingerprint == fingerprint:

@@ -89,7 +89,7 @@ def _requirements(spec: SalesforceLinkSpec) -> Requirements:
 
 async def link_session(rt: Runtime, key: ObjectKey, spec: SalesforceLinkSpec) -> LinkSession:
     # Where the refresh token and client secret would go is checked before either is read.
-    check_endpoint(rt, "spec.loginURL", str(spec.effective_login_url))
+    check_endpoint(rt, "spec.loginURL", str(spec.effective_login_url), "salesforce")
     oauth = spec.oauth
     client, client_version = await _secret(
         rt, key.namespace, "spec.oauth.clientSecretRef", oauth.client_secret_ref.name,

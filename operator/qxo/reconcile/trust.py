@@ -32,10 +32,11 @@ async def read_secret(rt: Runtime, namespace: str, field: str, name: str) -> Sec
     return secret
 
 
-def check_endpoint(rt: Runtime, field: str, url: str) -> None:
-    """Refuse, naming `field`, a URL the operator's allowlist does not allow (before any Secret is read)."""
+def check_endpoint(rt: Runtime, field: str, url: str, service: str) -> None:
+    """Refuse, naming `field`, a URL the operator's allowlist does not allow for `service` (before any Secret
+    is read): a brand's endpoint must be Qualtrics' or the administrator's, a link's Salesforce's or theirs."""
     try:
-        rt.allowlist.check_url(url)
+        rt.allowlist.for_service(service).check_url(url)
     except InvalidEndpoint as error:
         raise Refused("InvalidEndpoint", f"{field}: {error}") from None
     except NotAllowed as error:

@@ -119,7 +119,7 @@ def build_session(ca_bundle: str | None, timeout: float, allowlist: Allowlist = 
     session = requests.Session()
     session.verify = ca_bundle if ca_bundle else True
     session.max_redirects = 0  # the adapter refuses a 3xx before requests could follow it; this is belt and braces
-    adapter = _PinnedAdapter(ca_bundle, timeout, allowlist)
+    adapter = _PinnedAdapter(ca_bundle, timeout, allowlist.for_service("salesforce"))
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
@@ -128,6 +128,6 @@ def build_session(ca_bundle: str | None, timeout: float, allowlist: Allowlist = 
 def check_endpoint(allowlist: Allowlist, url: str, what: str) -> None:
     """Raise EndpointNotAllowed naming `what` unless `url` may be called."""
     try:
-        allowlist.check(parse_url(url))
+        allowlist.for_service("salesforce").check(parse_url(url))
     except (NotAllowed, InvalidEndpoint) as error:
         raise EndpointNotAllowed(f"{what}: {error}") from None

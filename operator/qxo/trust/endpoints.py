@@ -30,6 +30,9 @@ QUALTRICS = "*.qualtrics.com:443"
 # and the Metadata API's MyDomainSettings (developer.salesforce.com, meta_mydomainsettings).
 SALESFORCE = "*.salesforce.com:443"
 DEFAULT_PATTERNS = (QUALTRICS, SALESFORCE)
+# Each service's credentials go to its own hosts: a brand token never to a Salesforce-hosted page
+# (anyone can own a My Domain host below salesforce.com), a refresh token never to a Qualtrics one.
+SERVICE_DEFAULTS = {"qualtrics": (QUALTRICS,), "salesforce": (SALESFORCE,)}
 
 # Never called, whatever the patterns: link-local ranges hold every major cloud's instance metadata
 # service (169.254.169.254, also ECS's 169.254.170.2), which hands out the node's own credentials.
@@ -197,12 +200,18 @@ class Allowlist:
     """The default patterns plus the administrator's; asked before every connection a client makes."""
 
     patterns: tuple[Pattern, ...]
+    extra: tuple[str, ...] = ()  # the administrator's own patterns, which every service may use
 
     @classmethod
-    def with_defaults(cls, extra: Iterable[str] = ()) -> Allowlist:
-        """Qualtrics' and Salesforce's hosts plus `extra` (raises InvalidEndpoint for a bad pattern)."""
-        texts = list(DEFAULT_PATTERNS) + [p for p in extra if p not in DEFAULT_PATTERNS]
-        return cls(tuple(Pattern.parse(text) for text in texts))
+    def with_defaults(cls, extra: Iterable[str] = (), defaults: Iterable[str] = DEFAULT_PATTERNS) -> Allowlist:
+        """`defaults` (Qualtrics' and Salesforce's hosts) plus `extra` (raises InvalidEndpoint for a bad pattern)."""
+        extra, defaults = tuple(extra), tuple(defaults)
+        texts = list(defaults) + [p for p in extra if p not in defaults]
+        return cls(tuple(Pattern.parse(text) for text in texts), extra)
+
+    def for_service(self, service: str) -> Allowlist:
+        """What one client may call: its service's own hosts (SERVICE_DEFAULTS) and the administrator's patterns."""
+        return Allowlist.with_defaults(self.extra, SERVICE_DEFAULTS[service])
 
     def describe(self) -> str:
         return ", ".join(pattern.text for pattern in self.patterns)
