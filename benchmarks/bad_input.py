@@ -43,7 +43,8 @@ def header(path: Path) -> tuple[str, str]:
 
 
 def names_field(text: str, field: str) -> bool:
-    return field in text
+    # a body the API server cannot decode is a 400 naming the Go struct field: metadata's is ObjectMeta's
+    return field in text or (field.startswith("metadata.") and f"ObjectMeta.{field.removeprefix('metadata.')}" in text)
 
 
 def _create(cluster: Cluster, body: dict[str, Any]) -> str | None:

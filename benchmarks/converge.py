@@ -260,7 +260,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="the brand sandbox's limit in requests per minute (and qxo's budget unless --budget)")
     parser.add_argument("--budget", type=int, default=None,
                         help=f"qxo's spec.rateLimit.requestsPerMinute (default: --rate-limit, else {MAX_BUDGET})")
-    parser.add_argument("--resync-seconds", type=int, default=30, help="the brand's resyncInterval (at least 30)")
+    parser.add_argument("--resync-seconds", type=int, default=None,
+                        help="the brand's resyncInterval (at least 30; default 30 with --steady resync, which idles "
+                             "for two of them, else 600, the product's default)")
     parser.add_argument("--steady", choices=("resync", "refresh"), default="resync",
                         help="idle for two resync intervals, or trigger two observations by annotation")
     parser.add_argument("--kube", choices=("sandbox", "real"), default="sandbox",
@@ -275,6 +277,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep-logs", metavar="DIR", help="keep sandbox and operator logs here")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     args = parser.parse_args(argv)
+    if args.resync_seconds is None:
+        args.resync_seconds = 30 if args.steady == "resync" else 600
     harness.stop_on_sigterm()
     if args.resources < 2:
         parser.error("--resources: at least 2 (the brand and one install)")

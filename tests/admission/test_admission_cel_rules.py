@@ -202,7 +202,7 @@ def test_rules_below_a_blocking_error_are_skipped(admitter, valid):
     valid["spec"]["sharing"] = {"mode": "Users", "users": []}
     result = displays(admitter.admit(valid))
     assert not any("needs at least one user" in line for line in result)
-    assert result[-1].startswith("<nil>: Invalid value: null: some validation rules were not checked")
+    assert result[-1].startswith('<nil>: Invalid value: "null": some validation rules were not checked')
 
 
 def test_bad_rules_are_reported_at_compile_time_and_refused_at_admission():

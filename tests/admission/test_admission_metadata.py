@@ -19,7 +19,7 @@ QUALIFIED = (
     "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
 )
 SKIPPED = (
-    "<nil>: Invalid value: null: some validation rules were not checked because the object was invalid; "
+    '<nil>: Invalid value: "null": some validation rules were not checked because the object was invalid; '
     "correct the existing errors to complete validation"
 )
 

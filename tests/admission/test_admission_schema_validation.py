@@ -6,7 +6,7 @@ from admissionkit import displays
 from qxo.admission import Admitter
 
 RULES_SKIPPED = (
-    "<nil>: Invalid value: null: some validation rules were not checked because the object was invalid; "
+    '<nil>: Invalid value: "null": some validation rules were not checked because the object was invalid; '
     "correct the existing errors to complete validation"
 )
 
@@ -134,7 +134,7 @@ CASES = [
     (
         "map-list duplicate key",
         {"accounts": [{"name": "ana"}, {"name": "ana", "role": "Owner"}]},
-        ['spec.accounts[1]: Duplicate value: {"name":"ana"}'],
+        ['spec.accounts[1]: Duplicate value: map[string]interface {}{"name":"ana"}'],
     ),
     (
         "list item type",

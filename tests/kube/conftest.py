@@ -34,7 +34,10 @@ class Api:
             method, self.url + path, data=data, params=params,
             headers={"Content-Type": content_type, **(headers or {})},
         ) as response:
-            payload = await response.json(content_type=None) if response.content_length != 0 else None
+            payload = None
+            if response.content_length != 0:  # a Status, or the plain text of the real server's mux 404
+                plain = response.content_type == "text/plain"
+                payload = await response.text() if plain else await response.json(content_type=None)
             return response.status, payload, response.headers
 
     async def ok(self, method: str, path: str, body: Any = None, **kwargs) -> Any:

@@ -96,26 +96,37 @@ async def test_watch_without_resource_version_starts_with_initial_events(api):
     assert [(e["type"], e["object"]["metadata"]["name"]) for e in events] == [("ADDED", "c0"), ("ADDED", "c1")]
 
 
-async def test_send_initial_events_ends_with_a_marked_bookmark(api):
-    await _configmaps(api, 1)
-    events = await _watch(api.session, api.url + CONFIGMAPS, {
-        "sendInitialEvents": "true", "resourceVersionMatch": "NotOlderThan", "allowWatchBookmarks": "true"}, 2)
-    assert events[1]["type"] == "BOOKMARK"
-    assert events[1]["object"]["metadata"]["annotations"] == {"k8s.io/initial-events-end": "true"}
+async def test_send_initial_events_is_refused_as_with_the_watch_list_feature_gate_off(api):
+    # Kubernetes 1.33 serves watch-list streaming only behind its WatchList feature gate, off by default
+    status, body, _ = await api.call("GET", CONFIGMAPS, params={
+        "watch": "true", "sendInitialEvents": "true", "resourceVersionMatch": "NotOlderThan"})
+    assert (status, body["reason"]) == (422, "Invalid")
+    assert body["details"]["causes"] == [{"reason": "FieldValueForbidden", "field": "sendInitialEvents", "message": (
+        "Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled")}]
 
 
 async def test_watch_sends_bookmarks_when_asked_and_ends_at_its_timeout():
+    # as the watch cache does: bookmarks only of a resourceVersion past the watch's start, every bookmark
+    # interval and last 2 s before the deadline; then the stream ends at timeoutSeconds
     sandbox = KubeSandbox(bookmark_interval=0.05)
     await sandbox.start()
     try:
         async with aiohttp.ClientSession() as session:
             url = sandbox.url + CONFIGMAPS
-            params = {"watch": "true", "resourceVersion": "1", "allowWatchBookmarks": "true", "timeoutSeconds": "1"}
-            async with asyncio.timeout(30), session.get(url, params=params) as response:
-                lines = [json.loads(line) async for line in response.content]  # ends only if the server closes
+            quiet = {"watch": "true", "resourceVersion": str(sandbox.store.rv), "allowWatchBookmarks": "true",
+                     "timeoutSeconds": "3"}
+            async with asyncio.timeout(30), session.get(url, params=quiet) as response:
+                nothing_new = [json.loads(line) async for line in response.content]  # ends only if the server closes
+            async with asyncio.timeout(30), session.get(url, params=quiet) as response:
+                async with session.post(url, json={"metadata": {"name": "c"}}) as created:
+                    assert created.status == 201
+                lines = [json.loads(line) async for line in response.content]
     finally:
         await sandbox.stop()
-    assert lines and {e["type"] for e in lines} == {"BOOKMARK"}
+    assert nothing_new == []
+    assert lines[0]["type"] == "ADDED" and len(lines) > 2 and {e["type"] for e in lines[1:]} == {"BOOKMARK"}
+    assert lines[-1]["object"]["metadata"] == {"resourceVersion": lines[0]["object"]["metadata"]["resourceVersion"],
+                                               "creationTimestamp": None}
 
 
 async def test_watch_from_beyond_the_history_window_is_410_gone():
@@ -177,6 +188,10 @@ async def test_event_table_shows_last_seen_as_an_age(api):
         "metadata": {"name": "e"}, "involvedObject": {"kind": "Widget", "name": "w"}, "reason": "Tested",
         "message": "hi", "type": "Normal", "lastTimestamp": "2020-01-01T00:00:00Z"})
     table = await api.ok("GET", "/api/v1/namespaces/default/events", headers={"Accept": TABLE})
-    last_seen, kind, reason, involved, message = table["rows"][0]["cells"]
-    assert last_seen.endswith("d") and "y" in last_seen
-    assert (kind, reason, involved, message) == ("Normal", "Tested", "widget/w", "hi")
+    names = [column["name"] for column in table["columnDefinitions"]]
+    assert names == ["Last Seen", "Type", "Reason", "Object", "Subobject", "Source", "Message", "First Seen", "Count",
+                     "Name"]  # as kubectl get events -o wide prints them
+    cells = dict(zip(names, table["rows"][0]["cells"], strict=True))
+    assert cells["Last Seen"].endswith("d") and "y" in cells["Last Seen"]
+    assert [cells[n] for n in ("Type", "Reason", "Object", "Message", "Count")] == [
+        "Normal", "Tested", "widget/w", "hi", 1]

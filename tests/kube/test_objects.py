@@ -106,7 +106,8 @@ async def test_strategic_merge_patch_is_415_for_custom_resources_and_served_for_
     patched = await widgets.ok("PATCH", f"{CONFIGMAPS}/c",
                                {"metadata": {"finalizers": ["b/y"]}, "data": {"b": "2"}, "$setElementOrder/data": []},
                                content_type="application/strategic-merge-patch+json")
-    assert patched["metadata"]["finalizers"] == ["a/x", "b/y"] and patched["data"] == {"a": "1", "b": "2"}
+    # finalizers merge as a set, the patch's items first where the live list says nothing of their order
+    assert patched["metadata"]["finalizers"] == ["b/y", "a/x"] and patched["data"] == {"a": "1", "b": "2"}
 
 
 async def test_finalizers_hold_deletion_until_the_last_one_goes(widgets):
@@ -208,6 +209,23 @@ async def test_a_dependent_goes_when_its_last_owner_goes_and_waits_for_its_final
     await api.ok("PATCH", f"{CONFIGMAPS}/shared", {"metadata": {"finalizers": None}},
                  content_type="application/merge-patch+json")
     assert (await api.call("GET", f"{CONFIGMAPS}/shared"))[0] == 404
+
+
+async def test_an_object_written_naming_owners_that_do_not_exist_is_collected(widgets, api):
+    # the collector checks the owners of every object it sees written, not only when an owner goes
+    live = await widgets.ok("POST", WIDGETS, widget("live"))
+    gone = {"apiVersion": "test.qxo.dev/v1", "kind": "Widget", "metadata": {
+        "name": "gone", "uid": "8b5c2a5e-0000-4000-8000-000000000003"}}
+    created = await api.ok("POST", CONFIGMAPS, {"metadata": {"name": "orphan", "ownerReferences": owned_by(gone)}})
+    assert created["metadata"]["name"] == "orphan"  # created, then collected
+    assert (await api.call("GET", f"{CONFIGMAPS}/orphan"))[0] == 404
+    await api.ok("POST", CONFIGMAPS, {"metadata": {"name": "half", "ownerReferences": owned_by(live, gone)}})
+    kept = await api.ok("GET", f"{CONFIGMAPS}/half")
+    assert [ref["name"] for ref in kept["metadata"]["ownerReferences"]] == ["live"]
+    await api.ok("POST", CONFIGMAPS, {"metadata": {"name": "later"}})
+    await api.ok("PATCH", f"{CONFIGMAPS}/later", {"metadata": {"ownerReferences": owned_by(gone)}},
+                 content_type="application/merge-patch+json")
+    assert (await api.call("GET", f"{CONFIGMAPS}/later"))[0] == 404
 
 
 async def test_an_owner_reference_removed_before_the_owner_goes_keeps_the_object(widgets, api):

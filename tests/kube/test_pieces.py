@@ -31,7 +31,6 @@ def test_json_patch_operations(ops, expected):
 @pytest.mark.parametrize("ops", [
     [{"op": "test", "path": "/metadata/name", "value": "b"}],
     [{"op": "remove", "path": "/spec/missing"}],
-    [{"op": "replace", "path": "/spec/map/absent", "value": 1}],
     [{"op": "add", "path": "/spec/list/7", "value": 1}],
     [{"op": "jump", "path": "/spec"}],
     [{"path": "/spec"}],
@@ -46,8 +45,6 @@ def test_json_patch_failures_are_422(ops):
     ({"op": "test", "path": "/metadata/name", "value": "b"}, "testing value /metadata/name failed"),
     ({"op": "test", "path": "/spec/nothing", "value": 1}, "testing value /spec/nothing failed"),
     ({"op": "remove", "path": "/spec/missing"}, "remove operation does not apply: doc is missing path: /spec/missing"),
-    ({"op": "replace", "path": "/spec/map/absent", "value": 1},
-     "replace operation does not apply: doc is missing key: /spec/map/absent"),
     ({"op": "add", "path": "/spec/list/7", "value": 1}, "bad index /spec/list/7"),
     ({"op": "add", "path": "/spec/none/x", "value": 1}, "path '/spec/none/x' does not exist"),
     ({"op": "move", "from": "/spec/gone", "path": "/spec/x"}, "path '/spec/gone' does not exist"),
@@ -73,6 +70,16 @@ def test_json_patch_failures_never_quote_the_document():
         assert "RkFLRS1zZWNyZXQ=" not in error.value.message and "password'" not in error.value.message
 
 
+def test_json_patch_replace_of_a_missing_member_adds_it_as_the_api_server_does():
+    # evanphx/json-patch v4, which the API server applies JSON patches with, replaces a missing key of an
+    # existing object as if it were added; a missing parent is still an error
+    assert patches.json_patch(DOC, [{"op": "replace", "path": "/spec/map/absent", "value": 1}])["spec"]["map"][
+        "absent"] == 1
+    with pytest.raises(ApiError) as error:
+        patches.json_patch(DOC, [{"op": "replace", "path": "/spec/none/x", "value": 1}])
+    assert error.value.code == 422
+
+
 def test_merge_patch_is_rfc_7386():
     assert merge_patch({"a": {"b": 1, "c": 2}, "d": [1]}, {"a": {"b": None}, "d": [2], "e": {"f": None}}) \
         == {"a": {"c": 2}, "d": [2], "e": {}}
@@ -85,7 +92,8 @@ def test_strategic_merge_patch_directives():
         "metadata": {"ownerReferences": [{"uid": "2", "$patch": "delete"}, {"uid": "3", "name": "c"}]},
         "data": {"$patch": "replace", "z": "3"},
     })
-    assert [o["uid"] for o in patched["metadata"]["ownerReferences"]] == ["1", "3"]
+    # the patch's items in the patch's order, then the live-only ones (normalizeElementOrder, mergeSortedSlice)
+    assert [o["uid"] for o in patched["metadata"]["ownerReferences"]] == ["3", "1"]
     assert patched["data"] == {"z": "3"}
 
 

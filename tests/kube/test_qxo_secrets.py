@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
 import kubernetes
 import pytest
+import yaml
 from kubernetes.client import ApiException
 
 from qxo.kube.secrets import KubeSecrets, SecretNotOwned, WatchedSecrets
 from qxo.observability import logs
 
 NS = "default"
+ROOT = Path(__file__).resolve().parents[2]
 LABELLED = {"qxo.dev/credentials": "true"}
 
 
@@ -60,10 +63,26 @@ async def test_absent_objects_are_none_and_refusals_raise_without_the_values(sec
     assert refused.value.status == 422 and "FAKE-token" not in str(refused.value)
 
 
-async def test_writes_a_secret_it_owns_then_updates_it_in_place(secrets):
+@pytest.fixture
+def links(threaded):
+    """Two stored SalesforceLinks, `link` and `other`: a Secret's owner must exist, or the garbage collector
+    deletes the Secret (as Kubernetes' does) before the test could look at it."""
+    client = kubernetes.config.new_client_from_config(config_file=str(threaded.kubeconfig_path))
+    crd = yaml.safe_load((ROOT / "crds" / "qxo.dev_salesforcelinks.yaml").read_text())
+    kubernetes.client.ApiextensionsV1Api(client).create_custom_resource_definition(crd)
+    example = next(d for d in yaml.safe_load_all((ROOT / "examples" / "40-salesforce.yaml").read_text())
+                   if d and d["kind"] == "SalesforceLink")
+    custom = kubernetes.client.CustomObjectsApi(client)
+    stored = {name: custom.create_namespaced_custom_object(
+        "qxo.dev", "v1alpha1", NS, "salesforcelinks", {**example, "metadata": {"name": name}})
+        for name in ("link", "other")}
+    yield stored
+    client.close()
+
+
+async def test_writes_a_secret_it_owns_then_updates_it_in_place(secrets, links):
     writer, core = secrets
-    owner = {"apiVersion": "qxo.dev/v1alpha1", "kind": "SalesforceLink",
-             "metadata": {"name": "link", "uid": "0b8e7e4a-1111-4222-8333-444455556666"}}
+    owner = links["link"]
 
     await writer.write_secret(NS, "link-token", {"accessToken": "FAKE-token-1"}, owner=owner)
     await writer.write_secret(NS, "link-token", {"accessToken": "FAKE-token-2"}, owner=owner)
@@ -76,18 +95,20 @@ async def test_writes_a_secret_it_owns_then_updates_it_in_place(secrets):
     assert meta.owner_references[0].uid == owner["metadata"]["uid"]
 
 
-@pytest.mark.parametrize("owner_references", [
-    None,  # made by hand or another tool
-    [{"apiVersion": "qxo.dev/v1alpha1", "kind": "SalesforceLink", "name": "link", "controller": True,
-      "uid": "99999999-1111-4222-8333-444455556666"}],  # an earlier link of the same name
-    [{"apiVersion": "qxo.dev/v1alpha1", "kind": "SalesforceLink", "name": "link", "controller": False,
-      "uid": "0b8e7e4a-1111-4222-8333-444455556666"}],  # owned, but not controlled, by this link
-])
-async def test_a_secret_of_that_name_it_does_not_own_is_left_untouched(secrets, owner_references):
+def _owned_by(link: dict, controller: bool) -> list[dict]:
+    return [{"apiVersion": "qxo.dev/v1alpha1", "kind": "SalesforceLink", "name": link["metadata"]["name"],
+             "uid": link["metadata"]["uid"], "controller": controller}]
+
+
+@pytest.mark.parametrize("owned_by", [
+    lambda links: None,  # made by hand or another tool
+    lambda links: _owned_by(links["other"], controller=True),  # controlled by another link
+    lambda links: _owned_by(links["link"], controller=False),  # owned, but not controlled, by this link
+], ids=["unowned", "another-controller", "not-controller"])
+async def test_a_secret_of_that_name_it_does_not_own_is_left_untouched(secrets, links, owned_by):
     writer, core = secrets
-    owner = {"apiVersion": "qxo.dev/v1alpha1", "kind": "SalesforceLink",
-             "metadata": {"name": "link", "uid": "0b8e7e4a-1111-4222-8333-444455556666"}}
-    theirs = core.create_namespaced_secret(NS, {"metadata": {"name": "link-token", "ownerReferences": owner_references},
+    owner = links["link"]
+    theirs = core.create_namespaced_secret(NS, {"metadata": {"name": "link-token", "ownerReferences": owned_by(links)},
                                                 "stringData": {"accessToken": "FAKE-theirs"}})
 
     with pytest.raises(SecretNotOwned) as refused:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from qxo.kube.secrets import SecretData
 from qxo.reconcile import runtime as runtime_module
 from qxo.reconcile.conditions import State
 from qxo.reconcile.keys import ObjectKey
@@ -300,3 +301,75 @@ async def test_a_dependency_being_deleted_is_not_ready_for_its_dependents(rt):
     assert await rt.wakeups.wait(GRANT, timeout=0) is True  # told at once
     outcome = await rt.converge("AccountGrant", grant_body())
     assert outcome.state is State.WAITING and outcome.verdict.reason == "WaitingForAccount"
+
+
+class OneSecret:
+    """The API server's answer for a Secret the watch has not shown yet."""
+
+    async def secret(self, namespace, name):
+        return SecretData(name, "41", {"token": "FAKE-read-before-the-watch"})
+
+
+async def test_a_secret_read_before_the_watch_showed_it_wakes_no_one_when_the_watch_brings_that_version():
+    rt = Runtime(OneSecret(), kinds=KINDS)
+    rt.saw("ExtensionAccount", account_body())
+    assert await woken(rt, ACCOUNT)  # seen for the first time
+    await rt.secrets.secret(NS, "ticketing-credentials")  # its converge outran the Secret watch's listing
+
+    watched = {"metadata": {"namespace": NS, "name": "ticketing-credentials", "resourceVersion": "41",
+                            "labels": {"qxo.dev/credentials": "true"}}, "type": "Opaque", "data": {}}
+    rt.saw_secret(NS, "ticketing-credentials", "41", body=watched)
+    assert not await woken(rt, ACCOUNT)  # nothing new: the version it used
+
+    rt.saw_secret(NS, "ticketing-credentials", "42", body={**watched, "metadata": {**watched["metadata"],
+                                                                                     "resourceVersion": "42"}})
+    assert await woken(rt, ACCOUNT)  # rotated
+
+
+async def test_a_secret_first_listed_by_the_watch_wakes_only_those_that_found_it_missing():
+    class Missing:
+        async def secret(self, namespace, name):
+            return None
+
+    rt = Runtime(Missing(), kinds=KINDS)
+    rt.saw("ExtensionAccount", account_body())
+    assert await woken(rt, ACCOUNT)
+    watched = {"metadata": {"namespace": NS, "name": "other-credentials", "resourceVersion": "8",
+                            "labels": {"qxo.dev/credentials": "true"}}, "type": "Opaque", "data": {}}
+    rt.saw("ExtensionAccount", {**account_body(), "metadata": {**account_body()["metadata"], "name": "other"},
+                                "spec": {**account_body()["spec"],
+                                         "credentials": {"secretRef": {"name": "other-credentials"}}}})
+    other = ObjectKey("ExtensionAccount", NS, "other")
+    assert await woken(rt, other)
+    rt.saw_secret(NS, "other-credentials", "8", body=watched)
+    assert not await woken(rt, other)  # it has not read any version yet: it will read this one
+
+    assert await rt.secrets.secret(NS, "ticketing-credentials") is None  # its converge found it missing
+    rt.saw_secret(NS, "ticketing-credentials", "9",
+                  body={**watched, "metadata": {**watched["metadata"], "name": "ticketing-credentials"}})
+    assert await woken(rt, ACCOUNT)  # it appeared: the account can go on
+
+
+async def test_a_ready_object_rests_on_its_slice_only_while_its_secret_is_on_the_watch(brand_runtime):
+    """Without a Secret watch (RBAC may not allow one), a rotation reaches an account only through a brand
+    resync's re-plan: the observation wakes it even when its slice of the brand is unchanged."""
+    from qxo.reconcile.session import Slice
+    rt, url = brand_runtime
+    rt.saw("QualtricsBrand", brand_body(url, ready=False))
+    await rt.converge("QualtricsBrand", brand_body(url, ready=False))
+    rt.saw("QualtricsBrand", brand_body(url, ready=True))
+    rt.record_verdict(ACCOUNT, Outcome.ready(rests_on=Slice("accounts", "EA_none", ("name",))))
+    await woken(rt, ACCOUNT)
+    assert not rt.rests(ACCOUNT)  # ticketing-credentials has not been on the watch
+
+    refreshed = brand_body(url, ready=True, refresh="1")
+    rt.saw("QualtricsBrand", refreshed)
+    await rt.converge("QualtricsBrand", refreshed)
+    assert await woken(rt, ACCOUNT)
+
+    rt.saw_secret(NS, "ticketing-credentials", "7", body=None)
+    assert rt.rests(ACCOUNT)
+    refreshed = brand_body(url, ready=True, refresh="2")
+    rt.saw("QualtricsBrand", refreshed)
+    await rt.converge("QualtricsBrand", refreshed)
+    assert not await woken(rt, ACCOUNT)  # its slice (no such account either time) is unchanged

@@ -14,7 +14,7 @@ from qxo.admission.listtype import validate_lists
 from qxo.admission.metadata import validate_metadata
 from qxo.admission.rules import evaluate_rules
 from qxo.admission.schema import Node, compile_schema
-from qxo.admission.structural import prepare
+from qxo.admission.structural import copy_json, prepare
 from qxo.admission.validate import validate
 
 # Errors after which the server skips every CEL rule (strategy.go's hasBlockingErr).
@@ -64,28 +64,44 @@ class Admitter:
                 return cls(schema, kind=kind, api_version=f"{spec.get('group')}/{version}")
         raise KeyError(f"CRD {(crd.get('metadata') or {}).get('name')!r} has no version {version!r}")
 
-    def admit(self, obj: Any, old: Any = None) -> AdmissionResult:
-        """Default, prune and validate `obj` (an update when `old` is given); never raises."""
+    def admit(self, obj: Any, old: Any = None, *, status: bool = False) -> AdmissionResult:
+        """Default, prune and validate `obj` (an update when `old` is given); never raises.
+
+        `status`: a write to the status subresource, whose schema errors the API server words relative to
+        `status` (the status schema is validated on its own) while naming the full field path.
+        """
         try:
-            return self._admit(obj, old)
+            return self._admit(obj, old, status)
         except Exception as exc:  # admission answers for the server it runs in; it must not take it down
             detail = f"admission failed: {type(exc).__name__}: {exc}"
             result = copy.deepcopy(obj) if isinstance(obj, dict) else {}
             return AdmissionResult(object=result, causes=[c.make_cause(c.INTERNAL, "", detail=detail)])
 
-    def _admit(self, obj: Any, old: Any) -> AdmissionResult:
+    def _admit(self, obj: Any, old: Any, status: bool = False) -> AdmissionResult:
         if not isinstance(obj, dict):
             kind = "array" if isinstance(obj, list) else type(obj).__name__
             return AdmissionResult(object={}, causes=[c.type_invalid("", kind, "the object must be a JSON object")])
         pruned: list[str] = []
-        new = prepare(obj, self._root, "", pruned, resource_root=True)
-        type_errors = self._type_meta(new)
-        if type_errors:
-            return AdmissionResult(object=new, causes=type_errors, pruned=pruned)
+        if self.api_version is not None and obj.get("apiVersion") != self.api_version:
+            return AdmissionResult(object=copy_json(obj), causes=self._type_meta(obj), pruned=pruned)
+        # The server prunes and defaults only objects of the CRD's own kind; another kind is validated as sent.
+        own_kind = self.kind is None or obj.get("kind") == self.kind
+        new = prepare(obj, self._root, "", pruned, resource_root=True) if own_kind else copy_json(obj)
         has_old = isinstance(old, dict)
         old_prepared = prepare(old, self._root, "", [], resource_root=True) if has_old else ABSENT
-        causes = validate_metadata(new.get("metadata"))
-        validate(new, self._root, "", causes, old_prepared)
+        causes = self._type_meta(new) + validate_metadata(new.get("metadata"))
+        if has_old:
+            # an update's metadata is validated three times over (for every kind, then twice by the custom
+            # resource strategy): each cause comes three times, and the message lists it once
+            causes = [cause for cause in causes for _ in range(3)]
+        status_node = self._root.properties.get("status")
+        if status and status_node is not None:
+            if "status" in new:
+                found: list[FieldCause] = []
+                validate(new["status"], status_node, "", found, old_field(old_prepared, "status"))
+                causes.extend(_under_status(cause) for cause in found)
+        else:
+            validate(new, self._root, "", causes, old_prepared)
         # On update, list-type invariants only bind if the old object kept them (strategy.go ratchets these).
         if not has_old or not _list_errors(old_prepared, self._root):
             validate_lists(new, self._root, "", causes)
@@ -104,6 +120,11 @@ class Admitter:
         if self.api_version is not None and obj.get("apiVersion") != self.api_version:
             out.append(c.invalid("apiVersion", obj.get("apiVersion"), f"must be {self.api_version}"))
         return out
+
+
+def _under_status(cause: FieldCause) -> FieldCause:
+    field = "status" if cause.field in ("", c.NIL_PATH) else f"status.{cause.field}"
+    return FieldCause(field=field, reason=cause.reason, message=cause.message)
 
 
 def _list_errors(obj: Any, root: Node) -> bool:

@@ -100,9 +100,19 @@ def too_many(field: str, actual: int, maximum: int) -> FieldCause:
 
 
 def go_value(value: Any) -> str:
-    """Render a bad value as field.Error does: scalars plainly, strings quoted, the rest as JSON."""
+    """Render a bad value as field.Error.ErrorBody does: nil as "null" (quoted, a string by then), numbers
+    and booleans plainly, strings quoted, and anything else (maps, lists) as Go's %#v prints it."""
     if value is None:
-        return "null"
+        return go_quote("null")
+    if isinstance(value, str):
+        return go_quote(value)
+    return go_syntax(value)
+
+
+def go_syntax(value: Any) -> str:
+    """fmt's %#v of a decoded JSON value: map[string]interface {}{"k":v, ...} with sorted keys, []interface {}{...}."""
+    if value is None:
+        return "interface {}(nil)"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -111,7 +121,12 @@ def go_value(value: Any) -> str:
         return go_float(value)
     if isinstance(value, str):
         return go_quote(value)
-    return go_json(value)
+    if isinstance(value, dict):
+        items = sorted(value.items(), key=lambda kv: str(kv[0]))
+        return "map[string]interface {}{" + ", ".join(f"{go_quote(str(k))}:{go_syntax(v)}" for k, v in items) + "}"
+    if isinstance(value, list | tuple):
+        return "[]interface {}{" + ", ".join(go_syntax(v) for v in value) + "}"
+    return go_quote(str(value))
 
 
 def go_quote(text: str) -> str:
@@ -261,11 +276,9 @@ def to_status(group: str, kind: str, name: str, causes: list[FieldCause]) -> dic
         "status": "Failure",
         "message": message,
         "reason": "Invalid",
-        "details": {
-            "name": name,
-            "group": group,
-            "kind": kind,
-            "causes": [cause.as_status_cause() for cause in causes],
-        },
+        # StatusDetails' fields are omitempty
+        "details": {key: value for key, value in (
+            ("name", name), ("group", group), ("kind", kind),
+            ("causes", [cause.as_status_cause() for cause in causes])) if value},
         "code": 422,
     }

@@ -110,13 +110,14 @@ def _errors_of(value: Any, node: Node, path: str) -> list[FieldCause]:
 
 
 def _check_string(value: str, node: Node, path: str, out: list[FieldCause]) -> None:
+    # kube-openapi's string validator stops at its first failure: maxLength, then minLength, then pattern
     length = len(value)
     if node.max_length is not None and length > node.max_length:
         out.append(c.too_long(path, node.max_length))
-    if node.min_length is not None and length < node.min_length:
+    elif node.min_length is not None and length < node.min_length:
         detail = f"{_name(path)} in body should be at least {node.min_length} chars long"
         out.append(c.invalid(path, value, detail))
-    if node.pattern is not None and node.pattern.search(value) is None:
+    elif node.pattern is not None and node.pattern.search(value) is None:
         detail = f"{_name(path)} in body should match '{node.pattern_text}'"
         out.append(c.invalid(path, value, detail))
     if node.format and not check_format(node.format, value):

@@ -141,7 +141,7 @@ class Planner:
         extension_id = install.spec.extension_id
         known_id = external_id(decl.doc.body)
         try:
-            account = accounts.find_for_adoption(self.state.accounts, extension_id, spec.display_name, known_id,
+            account = accounts.find_for_adoption(self.state, extension_id, spec.display_name, known_id,
                                                  adopting=known_id is not None)
         except Refused as refused:
             return _refusal(plan, refused)

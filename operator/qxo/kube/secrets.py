@@ -87,6 +87,8 @@ class WatchedSecrets:
     def __init__(self, source: SecretSource) -> None:
         self.source = source
         self._seen: dict[tuple[str, str], tuple[str, dict[str, str]]] = {}
+        # the resourceVersion last read from `source` ("" when it had none), for Secrets the watch had not shown
+        self._read: dict[tuple[str, str], str] = {}
 
     def saw(self, namespace: str, name: str, body: Mapping[str, Any] | None) -> None:
         """Remember a Secret from a watch event (None: it was deleted)."""
@@ -96,14 +98,23 @@ class WatchedSecrets:
                 and opted_in(body) and sum(len(key) + len(value) for key, value in data.items()) <= self.MAX_BYTES)
         if keep:
             self._seen[(namespace, name)] = (str(resource_version), dict(data))
+            self._read.pop((namespace, name), None)
         else:
             self._seen.pop((namespace, name), None)
 
     async def secret(self, namespace: str, name: str) -> SecretData | None:
         seen = self._seen.get((namespace, name))
         if seen is None:
-            return await self.source.secret(namespace, name)
+            secret = await self.source.secret(namespace, name)
+            self._read[(namespace, name)] = secret.resource_version if secret is not None else ""
+            return secret
         return decode_secret(name, *seen)
+
+    def read_at(self, namespace: str, name: str) -> str | None:
+        """The resourceVersion a read from the API server returned ("" when there was no such Secret), while
+        the watch has not shown the Secret; None when nobody read it. At start-up converges may outrun the
+        watch's listing, whose events then bring nothing new."""
+        return self._read.get((namespace, name))
 
     async def config_map(self, namespace: str, name: str) -> dict[str, str] | None:
         return await self.source.config_map(namespace, name)

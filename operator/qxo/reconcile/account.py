@@ -21,7 +21,7 @@ from qxo.qualtrics.models import Account
 from qxo.reconcile.conditions import State
 from qxo.reconcile.keys import ObjectKey
 from qxo.reconcile.protocol import Context, Object, Outcome, Refused, Removal
-from qxo.reconcile.session import BrandSession, create_request_id
+from qxo.reconcile.session import BrandSession, BrandState, Slice, create_request_id
 from qxo.reconcile.trust import read_secret
 
 
@@ -112,18 +112,17 @@ def changed_outside(account: Account | None, applied: SecretVersion | None) -> d
     return account.credentials_updated_at if account.credentials_updated_at > applied.brand_stamp else None
 
 
-def find(state_accounts: dict[str, Account], extension_id: str, name: str,
-         known_id: str | None) -> Account | None:
+def find(state: BrandState, extension_id: str, name: str, known_id: str | None) -> Account | None:
     """By the id we recorded or were told (adoption by external id), else by natural key."""
     if known_id:
-        return state_accounts.get(known_id)
-    return next((a for a in state_accounts.values() if a.extension_id == extension_id and a.name == name), None)
+        return state.accounts.get(known_id)
+    return state.account_named(extension_id, name)
 
 
-def find_for_adoption(state_accounts: dict[str, Account], extension_id: str, name: str, known_id: str | None,
+def find_for_adoption(state: BrandState, extension_id: str, name: str, known_id: str | None,
                       adopting: bool) -> Account | None:
     """`find`, refusing when the qxo.dev/external-id annotation names an account the brand does not have."""
-    account = find(state_accounts, extension_id, name, known_id)
+    account = find(state, extension_id, name, known_id)
     if account is None and adopting:
         raise Refused("ExternalObjectNotFound",
                       f"metadata.annotations[qxo.dev/external-id]: the brand has no account {known_id!r} to adopt")
@@ -149,7 +148,7 @@ def plan_removal(account: Account | None) -> tuple[Action, ...]:
 
 
 async def apply(session: BrandSession, action: Action) -> Account | None:
-    client, accounts = session.client, session.state.accounts
+    client = session.client
     if isinstance(action, CreateAccount):
         try:
             account = await client.create_account(action.extension_id, action.name, action.credentials.values,
@@ -168,12 +167,12 @@ async def apply(session: BrandSession, action: Action) -> Account | None:
         account = await client.update_account(action.account_id, credentials=action.credentials.values)
     else:
         await client.delete_account(action.account_id)
-        accounts.pop(action.account_id, None)
+        session.fold("accounts", action.account_id, None)
         return None
-    previous = accounts.get(account.id)
+    previous = session.state.accounts.get(account.id)
     if account.access is None and previous is not None:
         account = account.model_copy(update={"access": previous.access})
-    accounts[account.id] = account
+    session.fold("accounts", account.id, account)
     return account
 
 
@@ -273,7 +272,7 @@ class AccountReconciler:
         if known_id and known_id not in state.accounts:
             state = await session.observe_again(seen)  # added since we last looked, or really gone?
         extension_id = install["spec"]["extensionId"]
-        account = find_for_adoption(state.accounts, extension_id, spec.display_name, known_id,
+        account = find_for_adoption(state, extension_id, spec.display_name, known_id,
                                     adopting=obj.external_id is not None)
         # Our own last write is newer than a body whose status the watch has not delivered yet:
         # planning from the stale status would send the same credentials again.
@@ -303,6 +302,9 @@ class AccountReconciler:
         if applied is not None and applied is not observed.applied:
             ctx.memory(obj.key)["applied"] = applied
         outcome.status = status_of(observed.account, applied)
+        if observed.account is not None:
+            outcome.rests_on = Slice("accounts", observed.account.id,
+                                     ("extension_id", "name", "credentials_updated_at"))
         if ready:
             outcome.rotations = observed.rotations
             if observed.sent is not None:

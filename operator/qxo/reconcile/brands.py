@@ -14,11 +14,11 @@ from qxo.kube.namespace import DEFAULT_NAMESPACE
 from qxo.kube.secrets import ReadForbidden, SecretSource
 from qxo.reconcile.cafiles import CAFiles
 from qxo.reconcile.index import ObjectIndex
-from qxo.reconcile.keys import ObjectKey
+from qxo.reconcile.keys import SECRET, ObjectKey
 from qxo.reconcile.outcome import Waiting
 from qxo.reconcile.protocol import BrandRole, Kind, Object
 from qxo.reconcile.relations import Relations
-from qxo.reconcile.session import BrandSession, BrandState
+from qxo.reconcile.session import BrandSession, BrandState, Slice
 from qxo.trust.endpoints import DEFAULT, Allowlist
 
 
@@ -39,6 +39,9 @@ class Brands(Relations):
         self.ca_files = CAFiles()
         self.sessions: dict[ObjectKey, BrandSession] = {}
         self._announced: dict[ObjectKey, tuple] = {}  # brand -> the observation its dependents re-planned on
+        # Ready object -> the session it converged with, the slice of its observation it rests on, and that
+        # slice then (with the object's own writes folded in)
+        self._rests_on: dict[ObjectKey, tuple[int, Slice, tuple | None]] = {}
         self.closing = False
 
     def session_for(self, key: ObjectKey) -> BrandSession:
@@ -123,9 +126,32 @@ class Brands(Relations):
         if not force and self._announced.get(brand_key) == observation:
             return
         self._announced[brand_key] = observation
-        # Those waiting silently for another dependency are woken by it, and plan on the latest then.
+        # Those waiting silently for another dependency are woken by it, and plan on the latest then; Ready
+        # objects whose slice of the observation is as they left it have nothing to re-plan.
         self.wakeups.wake_all(key for key in self.index.dependents_transitive(brand_key)
-                              if self.deferred_on(key) in (None, brand_key))
+                              if self.deferred_on(key) in (None, brand_key) and not self._unchanged_for(key, session))
+
+    def rest(self, key: ObjectKey, slice_: Slice | None) -> None:
+        """A converge's verdict: Ready on `slice_` of its brand's observation as it is now, or not (None)."""
+        brand_key = self.brand_of(key)
+        session = self.sessions.get(brand_key) if brand_key is not None else None
+        if slice_ is None or session is None:
+            self._rests_on.pop(key, None)
+        else:
+            self._rests_on[key] = (id(session), slice_, slice_.of(session.state))
+
+    def rests(self, key: ObjectKey) -> bool:
+        """Whether only a change in its slice, or in what the watches show, can give the object work.
+
+        Not while a Secret it reads is off the watch (Secrets are watched only where RBAC lets the
+        operator list them): a rotation can then reach it only through a brand resync's re-plan."""
+        return key in self._rests_on and all(self.secret_version(ref.namespace, ref.name) is not None
+                                             for ref in self.index.references_of(key) if ref.kind == SECRET)
+
+    def _unchanged_for(self, key: ObjectKey, session: BrandSession) -> bool:
+        rests = self._rests_on.get(key)
+        return rests is not None and self.rests(key) and rests[0] == id(session) \
+            and rests[1].of(session.state) == rests[2]
 
     # -- who still needs a brand ------------------------------------------------------------------
 
@@ -172,6 +198,7 @@ class Brands(Relations):
     def forget(self, key: ObjectKey) -> None:
         super().forget(key)
         self._announced.pop(key, None)
+        self._rests_on.pop(key, None)
         self.ca_files.release(key)
 
     async def close(self) -> None:

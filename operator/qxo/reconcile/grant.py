@@ -18,7 +18,7 @@ from qxo.reconcile import people
 from qxo.reconcile.conditions import State, Verdict
 from qxo.reconcile.keys import ObjectKey
 from qxo.reconcile.protocol import Context, Object, Outcome, Refused, Removal, Waiting
-from qxo.reconcile.session import BrandSession
+from qxo.reconcile.session import BrandSession, Slice
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ async def apply(session: Any, action: PutAccess) -> None:
     access = await session.client.put_access(action.account_id, action.access)
     account = session.state.accounts.get(action.account_id)
     if account is not None:
-        session.state.accounts[account.id] = account.model_copy(update={"access": access})
+        session.fold("accounts", account.id, account.model_copy(update={"access": access}))
 
 
 def status_of(account: Account | None, kept_owner: str | None = None) -> dict[str, Any]:
@@ -218,6 +218,8 @@ class GrantReconciler:
         kept = keeps_own_access(observed.desired, observed.account, identity, observed.member_of)
         outcome.status = status_of(observed.session.state.accounts.get(observed.account.id),
                                    identity.user_name if kept else None)
+        # (not `owners`: the brand derives it from the access list, which the fold of a write carries)
+        outcome.rests_on = Slice("accounts", observed.account.id, ("access", "creator_id"))
         if kept and outcome.state is State.READY:
             outcome.verdict = Verdict(State.READY, outcome.verdict.reason, f"{outcome.verdict.message}; kept Owner "
                                       f"access for the operator's identity {identity.user_name}, which qxo never "

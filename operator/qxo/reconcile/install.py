@@ -18,7 +18,7 @@ from qxo.qualtrics.models import Enablement, Extension
 from qxo.reconcile import people
 from qxo.reconcile.keys import ObjectKey
 from qxo.reconcile.protocol import Context, Object, Outcome, Refused, Removal
-from qxo.reconcile.session import BrandSession
+from qxo.reconcile.session import BrandSession, Slice
 
 
 @dataclass(frozen=True)
@@ -159,23 +159,24 @@ async def desired_from_spec(session: BrandSession, spec: Any) -> DesiredInstall:
 
 async def apply(session: BrandSession, action: Action) -> None:
     """Carry out one action and fold its result into the shared observation."""
-    client, state = session.client, session.state
-    extension = state.extensions.get(action.extension_id)
+    client = session.client
+
+    def fold(**update: Any) -> None:
+        # the observation as it is once the write has landed (another may have replaced it meanwhile)
+        extension = session.state.extensions.get(action.extension_id)
+        if extension is not None:
+            session.fold("extensions", extension.id, extension.model_copy(update=update))
+
     if isinstance(action, Install):
         installation = await client.install(action.extension_id, accept_terms=action.accept_terms,
                                             preview_opt_in=action.preview_opt_in)
-        if extension is not None:
-            state.extensions[extension.id] = extension.model_copy(update={
-                "installed": True, "installation": installation,
-                "domains": extension.default_domains, "enablement": Enablement()})
+        extension = session.state.extensions.get(action.extension_id)
+        fold(installed=True, installation=installation, enablement=Enablement(),
+             domains=extension.default_domains if extension is not None else ())
     elif isinstance(action, PutDomains):
-        domains = await client.put_domains(action.extension_id, action.domains)
-        if extension is not None:
-            state.extensions[extension.id] = extension.model_copy(update={"domains": tuple(domains)})
+        fold(domains=tuple(await client.put_domains(action.extension_id, action.domains)))
     elif isinstance(action, PutEnablement):
-        enablement = await client.put_enablement(action.extension_id, action.enablement)
-        if extension is not None:
-            state.extensions[extension.id] = extension.model_copy(update={"enablement": enablement})
+        fold(enablement=await client.put_enablement(action.extension_id, action.enablement))
     elif isinstance(action, Uninstall):
         await client.uninstall(action.extension_id)
         # Uninstalling revokes access and may remove accounts: observe afresh rather than guess.
@@ -253,6 +254,7 @@ class InstallReconciler:
 
     def status(self, ctx: Context, obj: Object, observed: Observed, outcome: Outcome) -> None:
         outcome.status = status_of(observed.session.state.extensions.get(obj.spec.extension_id))
+        outcome.rests_on = Slice("extensions", obj.spec.extension_id, ("installed", "domains", "enablement"))
 
     async def finalize(self, ctx: Context, obj: Object) -> Removal:
         spec: ExtensionInstallSpec = obj.spec

@@ -66,6 +66,9 @@ class Outcome:
     # Converge again at most this many seconds later, woken or not (a brand's resync, a token's expiry);
     # None: as often as the brand the object leads to.
     recheck_after: float | None = None
+    # What of the brand's observation a Ready object rests on (a qxo.reconcile.session.Slice): its brand's
+    # next observations wake it only when that changed. None: every observation wakes it.
+    rests_on: Any = None
 
     @property
     def state(self) -> State:

@@ -204,13 +204,19 @@ class Relations:
                    body: Mapping[str, Any] | None = None) -> None:
         """A Secret on the watch: remember it (its data too, when `body` is given) and wake who uses it."""
         key = ObjectKey(SECRET, namespace, name)
+        already_read = self.secrets.read_at(namespace, name)
         self.secrets.saw(namespace, name, None if deleted else body)
         if deleted:
             self._secret_versions.pop(key, None)
         elif resource_version is not None:
+            first = key not in self._secret_versions
             if self._secret_versions.get(key) == resource_version:
                 return
             self._secret_versions[key] = resource_version
+            if already_read == resource_version or (first and already_read is None):
+                # Its users read this very version from the API server before the watch brought it, or
+                # none has read it yet (they will read this one): nothing new for anyone.
+                return
         self.wakeups.wake_all(self.index.dependents(key))
 
     def secret_version(self, namespace: str, name: str) -> str | None:

@@ -30,9 +30,11 @@ from qxo.trust.endpoints import DEFAULT, Allowlist
 logger = logging.getLogger(__name__)
 
 DEFAULT_RESYNC_SECONDS = 600.0
-# How long an object waits silently for a dependency that is still converging before it reports
-# Waiting anyway: a bound on silence should a wake-up be lost, not a delay anyone should see.
-DEFER_GRACE_SECONDS = 30.0
+# How long an object waits silently for a dependency that is still converging (it has no verdict yet)
+# before it reports Waiting anyway: a bound on silence should a wake-up be lost, not a delay anyone
+# should see. A dependency with a verdict other than Ready is reported at once; one without a verdict
+# is queued behind others, which at 10,000 objects takes minutes, not seconds.
+DEFER_GRACE_SECONDS = 120.0
 # How long an object waits silently for a dependency the watch has not shown at all: objects
 # applied together (a directory, a sync, the listing at start-up) arrive in any order, so a
 # moment's silence spares a "missing" status that the next event contradicts; a real typo is
@@ -118,6 +120,7 @@ class Runtime(Brands):
         if outcome.recheck_after is not None:
             self._recheck[key] = outcome.recheck_after
         previous = self.record(key, outcome)
+        self.rest(key, outcome.rests_on if outcome.state is State.READY else None)
         if outcome.state is not State.READY and outcome.state is not previous:
             # Dependents waiting silently for this verdict can now say what they wait for.
             self.wakeups.wake_all(self.index.dependents(key))
@@ -149,6 +152,8 @@ class Runtime(Brands):
         if seconds is None:
             brand_key = self.brand_of(key)
             seconds = self._recheck.get(brand_key, DEFAULT_RESYNC_SECONDS) if brand_key else DEFAULT_RESYNC_SECONDS
+            if self.rests(key):  # its brand's observations wake it when its slice changes: this only bounds a lost wake
+                seconds = max(seconds, DEFAULT_RESYNC_SECONDS)
         if key in self._deferred:
             seconds = min(seconds, max(0.0, self._defer_deadline(key) - time.monotonic()))
         return seconds

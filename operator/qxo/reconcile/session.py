@@ -1,8 +1,10 @@
 """A connected brand: its client, who the operator is there, and the one shared observation of it.
 
 Every resource of a brand reads this observation instead of the brand, so steady state costs
-the pages of one observation per resync interval however many resources there are. Writes
-update the observation in place, so a resource reconciled right after another sees its change.
+the pages of one observation per resync interval however many resources there are. Writes fold
+their results into the observation (`BrandSession.fold`), so a resource reconciled right after
+another sees its change, and into the observation being read while they land, whose pages may
+predate them: a converge never re-sends what the operator itself just wrote.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any, Literal
 
 from qxo.observability import metrics
 from qxo.qualtrics import BrandClient
@@ -25,12 +28,36 @@ def create_request_id(uid: str, previous_id: str | None) -> str:
     return "qxo-" + hashlib.sha256(f"{uid}/{previous_id or 'first'}".encode()).hexdigest()[:32]
 
 
+Table = Literal["extensions", "accounts", "connections"]
+Entry = tuple[Table, str]  # where one remote thing sits in an observation: its table and its id
+
+
+@dataclass(frozen=True)
+class Slice:
+    """What of one remote thing a Ready object's plan rests on: its table, its id, the fields it read.
+
+    A new observation wakes such an object only when its slice changed there: one brand resync costs
+    a converge per object whose remote thing changed, not one per object.
+    """
+
+    table: Table
+    entry_id: str
+    fields: tuple[str, ...]
+
+    def of(self, state: BrandState) -> tuple | None:
+        entry = state.entry((self.table, self.entry_id))
+        return None if entry is None else tuple(getattr(entry, name) for name in self.fields)
+
+
 @dataclass
 class BrandState:
+    """One observation of a brand, by id; change it only through `put` (accounts are indexed by name)."""
+
     extensions: dict[str, Extension] = field(default_factory=dict)
     accounts: dict[str, Account] = field(default_factory=dict)
     connections: dict[str, SalesforceConnection] = field(default_factory=dict)
     pages: int = 0
+    _named: dict[tuple[str, str], str] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of(cls, snapshot: BrandSnapshot) -> BrandState:
@@ -42,7 +69,33 @@ class BrandState:
         )
 
     def account_named(self, extension_id: str, name: str) -> Account | None:
-        return next((a for a in self.accounts.values() if a.extension_id == extension_id and a.name == name), None)
+        """The account with this natural key: a lookup, not a scan (every account converge asks)."""
+        if self._named is None:
+            self._named = {}
+            for account in self.accounts.values():  # the first of a name wins, as a scan in id order would
+                self._named.setdefault((account.extension_id, account.name), account.id)
+        found = self._named.get((extension_id, name))
+        account = self.accounts.get(found) if found is not None else None
+        if account is None or account.extension_id != extension_id or account.name != name:
+            return None
+        return account
+
+    def entry(self, where: Entry) -> Any:
+        """The remote thing at `where` (an Extension, Account or SalesforceConnection), None when absent."""
+        return getattr(self, where[0]).get(where[1])
+
+    def put(self, table: Table, entry_id: str, value: Any | None) -> None:
+        """Set (or, with None, remove) one remote thing."""
+        entries: dict[str, Any] = getattr(self, table)
+        old = entries.pop(entry_id, None) if value is None else entries.get(entry_id)
+        if value is not None:
+            entries[entry_id] = value
+        if table != "accounts" or self._named is None:
+            return
+        if old is not None and (value is None or (old.extension_id, old.name) != (value.extension_id, value.name)):
+            self._named = None  # a removal or a rename (rare): index afresh on the next lookup
+        elif value is not None:
+            self._named.setdefault((value.extension_id, value.name), entry_id)
 
 
 class BrandSession:
@@ -57,6 +110,7 @@ class BrandSession:
         self.refresh_seen: str | None = None  # the last qxo.dev/refresh value acted on
         self._stale = True
         self._lock = asyncio.Lock()
+        self._landed: list[tuple[Table, str, Any]] | None = None  # writes landed while an observation is read
         self._groups: list[Group] | None = None
         self._groups_lock = asyncio.Lock()
         self._members: dict[str, frozenset[str]] = {}
@@ -71,8 +125,15 @@ class BrandSession:
         async with self._lock:
             age = None if self.observed_at is None else time.monotonic() - self.observed_at
             if self._stale or age is None or (max_age is not None and age >= max_age):
-                snapshot = await self.client.observe(salesforce=True)
-                self.state = BrandState.of(snapshot)
+                self._landed = []
+                try:
+                    snapshot = await self.client.observe(salesforce=True)
+                    state = BrandState.of(snapshot)
+                    for table, entry_id, value in self._landed:
+                        state.put(table, entry_id, value)
+                finally:
+                    self._landed = None
+                self.state = state
                 self.observed_at = time.monotonic()
                 self.observed_time = datetime.now(UTC)
                 self.observations += 1
@@ -80,6 +141,13 @@ class BrandSession:
                 self._groups = None
                 self._members = {}
             return self.state
+
+    def fold(self, table: Table, entry_id: str, value: Any | None) -> None:
+        """A write's result (None: the thing is gone), into the observation and into the one being read
+        now, which may have read that page before the write landed."""
+        self.state.put(table, entry_id, value)
+        if self._landed is not None:
+            self._landed.append((table, entry_id, value))
 
     async def observe_again(self, seen: int) -> BrandState:
         """A newer observation than the one numbered `seen`: ours, or one another reconcile just made.

@@ -73,19 +73,19 @@ def plan_connection(*, name: str, owner: str, owner_id: str, environment: str, i
 
 
 async def apply_connection(session: BrandSession, action: Any) -> SalesforceConnection | None:
-    client, connections = session.client, session.state.connections
+    client = session.client
     if isinstance(action, CreateConnection):
         created = await client.create_salesforce_connection(
             action.user_id, name=action.name, environment=action.environment, instance_url=action.instance_url,
             org_id=action.org_id, credentials=action.credentials, client_request_id=action.client_request_id)
-        connections[created.id] = created
+        session.fold("connections", created.id, created)
         return created
     if isinstance(action, UpdateConnection):
         updated = await client.update_salesforce_connection(
             action.user_id, action.connection_id, name=action.name, environment=action.environment,
             instance_url=action.instance_url, org_id=action.org_id, credentials=action.credentials)
-        connections[updated.id] = updated
+        session.fold("connections", updated.id, updated)
         return updated
     await client.delete_salesforce_connection(action.user_id, action.connection_id)
-    connections.pop(action.connection_id, None)
+    session.fold("connections", action.connection_id, None)
     return None

@@ -5,6 +5,7 @@ One compiled admitter per CRD version, kept until the CRD changes (its resourceV
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from qxo.admission import Admitter, to_status
@@ -30,27 +31,31 @@ class CustomResourceAdmission:
         return admitter
 
     def admit(
-        self, rtype: ResourceType, crd: dict[str, Any], obj: dict[str, Any], old: dict[str, Any] | None
+        self, rtype: ResourceType, crd: dict[str, Any], obj: dict[str, Any], old: dict[str, Any] | None,
+        status: bool = False,
     ) -> tuple[dict[str, Any], list[str], ApiError | None]:
         """The defaulted and pruned object, the unknown fields pruned, and the 422 to raise if invalid.
 
         The refusal is returned, not raised, so the caller can let a strict unknown-field error win,
         as decoding comes before validation in the real server.
         """
-        result = self._admitter(crd, rtype.version).admit(obj, old=old)
+        result = self._admitter(crd, rtype.version).admit(obj, old=old, status=status)
         unknown = [p.lstrip(".") for p in result.pruned]
         if result.causes:
             name = (obj.get("metadata") or {}).get("name", "")
-            body = to_status(group=rtype.group, kind=rtype.kind, name=name, causes=result.causes)
+            kind = obj.get("kind") if isinstance(obj.get("kind"), str) and obj.get("kind") else rtype.kind
+            body = to_status(group=rtype.group, kind=kind, name=name, causes=result.causes)
             return obj, unknown, ApiError(422, body.get("message", ""), body=body)
         return result.object, unknown, None
 
 
-def check_unknown(unknown: list[str], directive: str) -> list[str]:
-    """Apply fieldValidation: Strict refuses, Warn returns warnings, Ignore drops silently."""
+def check_unknown(unknown: list[str], directive: str,
+                  refusal: Callable[[str], ApiError] = bad_request) -> list[str]:
+    """Apply fieldValidation: Strict refuses (`refusal` words it as the decoder of that kind does), Warn
+    returns warnings, Ignore drops silently."""
     if not unknown or directive == "Ignore":
         return []
     messages = [f'unknown field "{path}"' for path in unknown]
     if directive == "Strict":
-        raise bad_request("strict decoding error: " + ", ".join(messages))
+        raise refusal("strict decoding error: " + ", ".join(messages))
     return messages

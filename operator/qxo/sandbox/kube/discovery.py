@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from qxo.sandbox.kube.resources import VERBS, Registry, ResourceType
+from qxo.sandbox.kube.resources import Registry, ResourceType
 
 AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 AGGREGATED_BETA = "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList"
@@ -56,7 +56,7 @@ def _resource_entry(rtype: ResourceType) -> dict[str, Any]:
         "singularName": rtype.singular,
         "namespaced": rtype.namespaced,
         "kind": rtype.kind,
-        "verbs": VERBS,
+        "verbs": list(rtype.verbs),
     }
     if rtype.short_names:
         entry["shortNames"] = rtype.short_names
@@ -90,24 +90,33 @@ def api_versions(server_address: str) -> dict[str, Any]:
     }
 
 
-def api_group(group: str, versions: dict[str, list[ResourceType]]) -> dict[str, Any]:
+def api_group(group: str, versions: dict[str, list[ResourceType]], typed: bool = True) -> dict[str, Any]:
+    """An APIGroup; inside an APIGroupList (`typed=False`) it carries no kind or apiVersion, as on the real server."""
     ordered = sorted_versions(versions)
     listed = [{"groupVersion": f"{group}/{v}", "version": v} for v in ordered]
-    return {"kind": "APIGroup", "apiVersion": "v1", "name": group, "versions": listed, "preferredVersion": listed[0]}
+    body = {"name": group, "versions": listed, "preferredVersion": listed[0]}
+    return {"kind": "APIGroup", "apiVersion": "v1", **body} if typed else body
 
 
 def api_group_list(registry: Registry) -> dict[str, Any]:
-    groups = [api_group(g, versions) for g, versions in registry.groups().items() if g]
+    groups = [api_group(g, versions, typed=False) for g, versions in registry.groups().items() if g]
     return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
+
+
+def _response_kind(rtype: ResourceType) -> dict[str, str]:
+    # the real server names the group and version of a custom resource's kind, and leaves a built-in's empty
+    if rtype.crd_name:
+        return {"group": rtype.group, "version": rtype.version, "kind": rtype.kind}
+    return {"group": "", "version": "", "kind": rtype.kind}
 
 
 def _aggregated_resource(rtype: ResourceType) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "resource": rtype.plural,
-        "responseKind": {"group": rtype.group, "version": rtype.version, "kind": rtype.kind},
+        "responseKind": _response_kind(rtype),
         "scope": "Namespaced" if rtype.namespaced else "Cluster",
         "singularResource": rtype.singular,
-        "verbs": VERBS,
+        "verbs": list(rtype.verbs),
     }
     if rtype.short_names:
         entry["shortNames"] = rtype.short_names
@@ -116,7 +125,7 @@ def _aggregated_resource(rtype: ResourceType) -> dict[str, Any]:
     if rtype.status_subresource:
         entry["subresources"] = [{
             "subresource": "status",
-            "responseKind": {"group": rtype.group, "version": rtype.version, "kind": rtype.kind},
+            "responseKind": _response_kind(rtype),
             "verbs": ["get", "patch", "update"],
         }]
     return entry

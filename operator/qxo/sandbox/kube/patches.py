@@ -19,7 +19,7 @@ APPLY = "application/apply-patch+yaml"
 
 def _unprocessable(message: str) -> ApiError:
     return ApiError(422, f"the server rejected our request due to an error in our request: {message}",
-                    reason="Invalid")
+                    reason="Invalid", details={})
 
 
 def _failure(op: dict[str, Any], error: Exception) -> ApiError:
@@ -54,6 +54,10 @@ def json_patch(target: dict[str, Any], operations: Any) -> dict[str, Any]:
     for op in operations:
         if not isinstance(op, dict) or "op" not in op or not isinstance(op.get("path"), str):
             raise _unprocessable("malformed operation")
+        if op.get("op") == "replace" and _missing_member(doc, op["path"]):
+            # the API server's JSON patch library (evanphx/json-patch v4) replaces a missing member of an
+            # object as if it were added
+            op = {**op, "op": "add"}
         try:
             doc = jsonpatch.JsonPatch([op]).apply(doc, in_place=True)
         except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as error:
@@ -61,6 +65,16 @@ def json_patch(target: dict[str, Any], operations: Any) -> dict[str, Any]:
     if not isinstance(doc, dict):
         raise _unprocessable("result is not an object")
     return doc
+
+
+def _missing_member(doc: Any, path: str) -> bool:
+    """Whether `path` names an absent member of an object that exists."""
+    parent, _, member = path.rpartition("/")
+    try:
+        container = jsonpointer.resolve_pointer(doc, parent) if parent else doc
+    except jsonpointer.JsonPointerException:
+        return False
+    return isinstance(container, dict) and jsonpointer.unescape(member) not in container
 
 
 # The merge keys of the lists that the built-in kinds served here carry.
@@ -82,10 +96,13 @@ def strategic_merge_patch(target: Any, patch: Any) -> Any:
         if value is None:
             result.pop(key, None)
         elif key in _UNION_LISTS and isinstance(value, list):
-            existing = list(result.get(key) or [])
-            result[key] = existing + [v for v in value if v not in existing]
+            order = patch.get(f"$setElementOrder/{key}") or value
+            original = list(result.get(key) or [])
+            result[key] = _ordered(original, _unique(original + value), order, None)
         elif key in _MERGE_KEYS and isinstance(value, list):
-            result[key] = _merge_by_key(result.get(key) or [], value, _MERGE_KEYS[key])
+            merged = _merge_by_key(result.get(key) or [], value, _MERGE_KEYS[key])
+            order = patch.get(f"$setElementOrder/{key}") or value
+            result[key] = _ordered(list(result.get(key) or []), merged, order, _MERGE_KEYS[key])
         else:
             merged = strategic_merge_patch(result.get(key), value)
             if merged is None:
@@ -110,3 +127,31 @@ def _merge_by_key(current: list[Any], patch: list[Any], key: str) -> list[Any]:
         else:
             out[at] = strategic_merge_patch(out[at], item)
     return [item for item in out if item is not None]
+
+
+def _unique(items: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for item in items:
+        if item not in out:
+            out.append(item)
+    return out
+
+
+def _ordered(original: list[Any], merged: list[Any], patch_order: list[Any], key: str | None) -> list[Any]:
+    """The order strategic merge patch gives a merged list (normalizeElementOrder, mergeSortedSlice): the items
+    the patch names in the patch's order, with the server-only items woven in where they stood in the live list."""
+    def ident(item: Any) -> Any:
+        return item.get(key) if key is not None and isinstance(item, dict) else item
+
+    named = [ident(i) for i in patch_order]
+    live = [ident(i) for i in original]
+    right = sorted((i for i in merged if ident(i) in named), key=lambda i: named.index(ident(i)))
+    left = [i for i in merged if ident(i) not in named]
+    out: list[Any] = []
+    while left and right:
+        first, second = ident(left[0]), ident(right[0])
+        if first in live and second in live and live.index(first) < live.index(second):
+            out.append(left.pop(0))
+        else:
+            out.append(right.pop(0))
+    return out + left + right

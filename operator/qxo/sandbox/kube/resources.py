@@ -45,6 +45,7 @@ class ResourceType:
     crd_name: str = ""
     tracks_generation: bool = False
     storage_group: str | None = None
+    verbs: tuple[str, ...] = tuple(VERBS)
     to_storage: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     from_storage: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
@@ -74,14 +75,60 @@ def _data_count(obj: dict[str, Any]) -> int:
     return len(obj.get("data") or {}) + len(obj.get("binaryData") or {})
 
 
-def _last_seen(obj: dict[str, Any]) -> str | None:
-    return obj.get("lastTimestamp") or obj.get("eventTime") or obj.get("firstTimestamp") or (
-        obj.get("metadata") or {}).get("creationTimestamp")
+def _core_event(obj: dict[str, Any]) -> dict[str, Any]:
+    return _event_to_core(obj) if obj.get("apiVersion") == "events.k8s.io/v1" else obj
+
+
+# The columns of Kubernetes' event printer (pkg/printers/internalversion), for both Event APIs.
+def _first_seen(obj: dict[str, Any]) -> str:
+    event = _core_event(obj)
+    return event.get("firstTimestamp") or event.get("eventTime") or ""
+
+
+def _last_seen(obj: dict[str, Any]) -> str:
+    event = _core_event(obj)
+    if event.get("series"):
+        return event["series"].get("lastObservedTime") or ""
+    return event.get("lastTimestamp") or _first_seen(event)
 
 
 def _involved(obj: dict[str, Any]) -> str:
-    ref = obj.get("involvedObject") or {}
+    ref = _core_event(obj).get("involvedObject") or {}
     return f"{(ref.get('kind') or '').lower()}/{ref.get('name', '')}"
+
+
+def _event_source(obj: dict[str, Any]) -> str:
+    event = _core_event(obj)
+    source = event.get("source") or {}
+    component = source.get("component") or event.get("reportingComponent") or ""
+    instance = source.get("host") or event.get("reportingInstance") or ""
+    return f"{component}, {instance}" if instance else component
+
+
+def _event_count(obj: dict[str, Any]) -> int:
+    event = _core_event(obj)
+    if event.get("series"):
+        return int(event["series"].get("count") or 0)
+    return int(event.get("count") or 0) or 1  # singleton events of the new API have no count
+
+
+def _event_columns() -> list[Column]:
+    def field(name: str) -> Cell:
+        return lambda obj: _core_event(obj).get(name) or ""
+
+    return [
+        Column("Last Seen", cell=_last_seen, age=True),
+        Column("Type", cell=field("type")),
+        Column("Reason", cell=field("reason")),
+        Column("Object", cell=_involved),
+        Column("Subobject", priority=1, cell=lambda obj: (_core_event(obj).get("involvedObject") or {}).get(
+            "fieldPath", "")),
+        Column("Source", priority=1, cell=_event_source),
+        Column("Message", cell=field("message")),
+        Column("First Seen", priority=1, cell=_first_seen, age=True),
+        Column("Count", priority=1, cell=_event_count),
+        Column("Name", format="name", priority=1, cell=lambda obj: obj["metadata"]["name"]),
+    ]
 
 
 EVENT_FIELD_LABELS = frozenset(
@@ -118,11 +165,31 @@ def _event_to_core(obj: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# The fields each Event API always writes, empty or not (structs and fields without omitempty in Go).
+_CORE_EVENT_ZEROS = {"involvedObject": {}, "source": {}, "firstTimestamp": None, "lastTimestamp": None,
+                     "eventTime": None, "reportingComponent": "", "reportingInstance": ""}
+_EVENTS_V1_ZEROS = {"eventTime": None, "regarding": {}, "deprecatedSource": {}, "deprecatedFirstTimestamp": None,
+                    "deprecatedLastTimestamp": None}
+
+
+def _core_event_out(obj: dict[str, Any]) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Event", **_CORE_EVENT_ZEROS,
+            **{k: v for k, v in obj.items() if k not in ("apiVersion", "kind")}}
+
+
 def _event_from_core(obj: dict[str, Any]) -> dict[str, Any]:
     back = {v: k for k, v in _EVENT_RENAMES.items()}
     out = {back.get(k, k): v for k, v in obj.items()}
-    out["apiVersion"] = "events.k8s.io/v1"
-    return out
+    for key in ("reportingController", "reportingInstance"):  # omitempty in events.k8s.io/v1
+        if out.get(key) == "":
+            del out[key]
+    return {"apiVersion": "events.k8s.io/v1", "kind": "Event", **_EVENTS_V1_ZEROS,
+            **{k: v for k, v in out.items() if k not in ("apiVersion", "kind")}}
+
+
+_CORE_EVENT_FIELDS = META_FIELDS | {
+    "involvedObject", "reason", "message", "source", "firstTimestamp", "lastTimestamp", "count", "type", "eventTime",
+    "series", "action", "related", "reportingComponent", "reportingInstance"}
 
 
 def builtin_types() -> list[ResourceType]:
@@ -133,6 +200,7 @@ def builtin_types() -> list[ResourceType]:
             field_labels=frozenset({"status.phase"}),
             known_fields=META_FIELDS | {"spec", "status"},
             status_subresource=True,
+            verbs=tuple(v for v in VERBS if v != "deletecollection"),  # as the real server serves them
         ),
         ResourceType(
             "", "v1", "configmaps", "configmap", "ConfigMap", True, ["cm"],
@@ -149,26 +217,17 @@ def builtin_types() -> list[ResourceType]:
         ),
         ResourceType(
             "", "v1", "events", "event", "Event", True, ["ev"],
-            columns=[
-                Column("Last Seen", cell=_last_seen, age=True),
-                Column("Type", json_path=".type"),
-                Column("Reason", json_path=".reason"),
-                Column("Object", cell=_involved),
-                Column("Message", json_path=".message"),
-            ],
+            columns=_event_columns(),
             field_labels=EVENT_FIELD_LABELS,
-            known_fields=META_FIELDS
-            | {"involvedObject", "reason", "message", "source", "firstTimestamp", "lastTimestamp", "count", "type",
-               "eventTime", "series", "action", "related", "reportingComponent", "reportingInstance"},
+            known_fields=_CORE_EVENT_FIELDS,
+            from_storage=_core_event_out,
         ),
         ResourceType(
             "events.k8s.io", "v1", "events", "event", "Event", True, ["ev"],
-            columns=[_name_column(), Column("Reason", json_path=".reason"), _age_column()],
+            columns=_event_columns(),
             field_labels=EVENT_FIELD_LABELS,
-            known_fields=META_FIELDS
-            | {"regarding", "reason", "note", "deprecatedSource", "deprecatedFirstTimestamp", "deprecatedLastTimestamp",
-               "deprecatedCount", "type", "eventTime", "series", "action", "related", "reportingController",
-               "reportingInstance"},
+            # admission sees the stored (core) form, so the fields known are the core ones
+            known_fields=_CORE_EVENT_FIELDS,
             storage_group="",
             to_storage=_event_to_core,
             from_storage=_event_from_core,

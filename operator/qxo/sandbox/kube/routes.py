@@ -9,7 +9,7 @@ from collections import Counter
 from aiohttp import web
 
 from qxo.sandbox.kube import discovery, reads, writes
-from qxo.sandbox.kube.errors import ApiError, not_found
+from qxo.sandbox.kube.errors import ApiError, not_found, page_not_found
 from qxo.sandbox.kube.reads import Target, respond
 from qxo.sandbox.kube.watching import Stream
 
@@ -25,6 +25,9 @@ def _parse(sandbox, group: str, version: str, parts: list[str]) -> Target:
     def rtype_of(plural: str):
         rtype = registry.get(group, version, plural)
         if rtype is None:
+            # the core group answers a Status; a group's unknown resource falls through to the plain mux 404
+            if group:
+                raise page_not_found()
             raise ApiError(404, "the server could not find the requested resource", details={})
         return rtype
 
@@ -43,7 +46,7 @@ def _parse(sandbox, group: str, version: str, parts: list[str]) -> Target:
     else:
         raise ApiError(404, "the server could not find the requested resource")
     if target.sub and (target.sub != "status" or not target.rtype.status_subresource):
-        raise ApiError(404, "the server could not find the requested resource")
+        raise ApiError(404, "the server could not find the requested resource", details={})
     return target
 
 
@@ -68,6 +71,12 @@ async def _resource(request: web.Request, group: str, version: str, rest: str) -
     parts = [p for p in rest.split("/") if p]
     target = _parse(sandbox, group, version, parts)
     verb = _verb(request.method, target, request.query)
+    if target.sub and verb not in ("get", "update", "patch"):
+        raise ApiError(405, "the server does not allow this method on the requested resource",
+                       details={"group": target.rtype.group, "kind": target.rtype.plural})
+    if verb not in target.rtype.verbs:
+        raise ApiError(405, "the server does not allow this method on the requested resource",
+                       details={"group": target.rtype.group, "kind": target.rtype.plural})
     resource = target.rtype.plural + (f"/{target.sub}" if target.sub else "")
     sandbox.stats[f"{verb} {resource}"] += 1
     if verb in ("create", "deletecollection", "list") and target.name:
@@ -79,7 +88,7 @@ async def _resource(request: web.Request, group: str, version: str, rest: str) -
     if verb == "get":
         return reads.get(sandbox.store, target, request)
     if verb == "list":
-        return reads.list_objects(sandbox.store, target, request)
+        return reads.list_objects(sandbox, target, request)
     handler = {
         "create": writes.create, "update": writes.update, "patch": writes.patch,
         "delete": writes.delete, "deletecollection": writes.delete_collection,
@@ -101,11 +110,11 @@ async def groups(request: web.Request) -> web.StreamResponse:
     parts = request.match_info["path"].split("/", 2)
     group_versions = registry.groups().get(parts[0]) if parts[0] else None
     if group_versions is None:
-        raise ApiError(404, "the server could not find the requested resource")
+        raise page_not_found()
     if len(parts) == 1 or not parts[1]:
         return respond(discovery.api_group(parts[0], group_versions))
     if parts[1] not in group_versions:
-        raise ApiError(404, "the server could not find the requested resource")
+        raise page_not_found()
     if len(parts) == 2 or not parts[2]:
         return respond(discovery.resource_list(parts[0], parts[1], group_versions[parts[1]]))
     return await _resource(request, parts[0], parts[1], parts[2])
@@ -142,7 +151,7 @@ async def openapi_root(request: web.Request) -> web.Response:
 async def openapi_doc(request: web.Request) -> web.Response:
     body = request.app[SANDBOX].openapi.document(request.match_info["path"])
     if body is None:
-        raise ApiError(404, "the server could not find the requested resource")
+        return web.Response(status=404)  # the real server answers an unknown document with an empty 404
     return respond(body)
 
 
@@ -164,7 +173,9 @@ async def status_errors(request: web.Request, handler):
                 raise ApiError(401, "Unauthorized")
         return await handler(request)
     except ApiError as error:
-        return respond(error.status(), error.code)
+        if error.plain:
+            return web.Response(text=error.message, status=error.code, content_type="text/plain")
+        return respond(error.status(), error.code, error.warnings)
     except web.HTTPException as error:
         if error.status == 404:
             return respond(not_found("", "", request.path).status() | {

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from qxo.admission.metadata import label_value, qualified_name
 from qxo.sandbox.kube.errors import bad_request
 from qxo.sandbox.kube.resources import ResourceType
 
@@ -34,19 +35,30 @@ def _split(selector: str) -> list[str]:
     return parts
 
 
+def _checked(key: str, values: set[str] | frozenset[str] = frozenset()) -> str:
+    """A requirement's key must be a qualified name and its values label values, as labels.Parse checks."""
+    for text, errors in ((key, qualified_name(key)), *((v, label_value(v)) for v in sorted(values))):
+        if errors:
+            raise bad_request(f'unable to parse requirement: <nil>: Invalid value: "{text}": {"; ".join(errors)}')
+    return key
+
+
 def _requirement(text: str) -> Callable[[dict[str, str]], bool]:
     if match := _SET.match(text):
         key, op, values = match.group(1), match.group(2), {v.strip() for v in match.group(3).split(",") if v.strip()}
+        _checked(key, values)
         if op == "in":
             return lambda labels: labels.get(key) in values
         return lambda labels: labels.get(key) not in values
     if match := _EQ.match(text):
         key, op, value = match.groups()
+        _checked(key, {value})
         if op == "!=":
             return lambda labels: labels.get(key) != value
         return lambda labels: labels.get(key) == value
     if match := _EXISTS.match(text):
         negate, key = match.groups()
+        _checked(key)
         if negate:
             return lambda labels: key not in labels
         return lambda labels: key in labels
@@ -80,7 +92,7 @@ def field_matcher(selector: str | None, rtype: ResourceType) -> Matcher | None:
             raise bad_request(f"invalid selector: {part.strip()!r}")
         path, op, value = match.groups()
         if path not in allowed:
-            raise bad_request(f'"{path}" is not a known field selector: only "metadata.name", "metadata.namespace"')
+            raise bad_request(f"field label not supported: {path}")
         checks.append((path, op == "!=", value))
     return lambda obj: all((_field_value(obj, p) == v) != neg for p, neg, v in checks)
 

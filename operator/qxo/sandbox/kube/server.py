@@ -43,7 +43,7 @@ class KubeSandbox:
         *,
         tls: bool | None = None,
         history: int = 1000,
-        bookmark_interval: float = 30.0,
+        bookmark_interval: float = 60.0,
     ) -> None:
         self.token = token
         # kubectl sends kubeconfig credentials only over TLS, so a token implies HTTPS unless told otherwise
@@ -67,6 +67,7 @@ class KubeSandbox:
                 "metadata": {"name": name, "labels": {"kubernetes.io/metadata.name": name}},
                 "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"},
             })
+        self.hub.begin(self.store.rv)
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         self._runner = web.AppRunner(build_app(self), access_log=None, shutdown_timeout=1.0)

@@ -6,6 +6,7 @@ and the fields of the built-in kinds, so no malformed body reaches code that tru
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from qxo.sandbox.kube.errors import bad_request
@@ -55,37 +56,71 @@ def _json_type(value: Any) -> str:
     return "object"
 
 
-def _check(value: Any, shape: Any, path: str, kind: str) -> None:
+def _go_type(shape: Any) -> str:
+    if shape == STR_MAP:
+        return "map[string]string"
+    if isinstance(shape, dict):
+        return "object"
+    if isinstance(shape, list):
+        return "[]" + _go_type(shape[0])
+    return shape
+
+
+def _check(value: Any, shape: Any, path: str, rtype: ResourceType) -> None:
     if value is None or shape == ANY:
         return
     if isinstance(shape, dict):
         if not isinstance(value, dict):
-            _fail(value, path, "object", kind)
+            _fail(value, path, _go_type(shape), rtype)
         for key, item in value.items():
             sub = shape.get(key, shape.get("*"))
             if sub is not None:
-                _check(item, sub, f"{path}.{key}" if path else key, kind)
+                _check(item, sub, f"{path}.{key}" if path else key, rtype)
     elif isinstance(shape, list):
         if not isinstance(value, list):
-            _fail(value, path, "array", kind)
+            _fail(value, path, _go_type(shape), rtype)
         for item in value:
-            _check(item, shape[0], path, kind)
+            _check(item, shape[0], path, rtype)
     elif shape == OBJ and not isinstance(value, dict):
-        _fail(value, path, "object", kind)
+        _fail(value, path, "object", rtype)
     elif shape == STR and not isinstance(value, str):
-        _fail(value, path, "string", kind)
+        _fail(value, path, "string", rtype)
     elif shape == BOOL and not isinstance(value, bool):
-        _fail(value, path, "bool", kind)
+        _fail(value, path, "bool", rtype)
     elif shape == INT and (isinstance(value, bool) or not isinstance(value, int)):
-        _fail(value, path, "int64", kind)
+        _fail(value, path, "int64", rtype)
 
 
-def _fail(value: Any, path: str, expected: str, kind: str) -> None:
-    raise bad_request(f'{kind} in version "v1" cannot be handled as a {kind}: json: cannot unmarshal '
-                      f"{_json_type(value)} into Go struct field {kind}.{path} of type {expected}")
+def _fail(value: Any, path: str, expected: str, rtype: ResourceType) -> None:
+    # Go's json.UnmarshalTypeError names the innermost struct and its field: ObjectMeta.annotations
+    if path.startswith("metadata."):
+        struct, field = "ObjectMeta", path.split(".")[1]
+    else:
+        struct, field = rtype.kind, path
+    raise _decoding(rtype, f"json: cannot unmarshal {_json_type(value)} into Go struct field {struct}.{field} "
+                           f"of type {expected}")
+
+
+def _decoding(rtype: ResourceType, detail: str):
+    return bad_request(f'{rtype.kind} in version "{rtype.version}" cannot be handled as a {rtype.kind}: {detail}')
+
+
+def _base64(rtype: ResourceType, obj: dict[str, Any]) -> None:
+    """A Secret's data values are []byte in Go: base64 that does not decode is a decoding error."""
+    for value in (obj.get("data") or {}).values():
+        if not isinstance(value, str):
+            continue
+        bad = next((i for i, ch in enumerate(value) if not (ch.isascii() and (ch.isalnum() or ch in "+/="))), None)
+        try:
+            base64.b64decode(value, validate=True)
+        except (ValueError, TypeError):
+            at = bad if bad is not None else len(value.rstrip("=")) // 4 * 4
+            raise _decoding(rtype, f"illegal base64 data at input byte {at}") from None
 
 
 def check(rtype: ResourceType, obj: dict[str, Any]) -> None:
     """Refuse a body with a mistyped field, naming it; unknown fields are fieldValidation's business."""
     shape = {"metadata": OBJECT_META, **BUILTIN.get((rtype.group, rtype.plural), {})}
-    _check(obj, shape, "", rtype.kind)
+    _check(obj, shape, "", rtype)
+    if (rtype.group, rtype.plural) == ("", "secrets"):
+        _base64(rtype, obj)

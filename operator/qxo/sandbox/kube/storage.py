@@ -3,10 +3,7 @@
 Every single-object operation is a few dict lookups plus work on that one object, so its cost
 does not grow with the number of stored objects. resourceVersion is one global counter.
 
-Garbage collection by ownerReferences works as Kubernetes' garbage collector does with background
-cascading deletion (https://kubernetes.io/docs/concepts/architecture/garbage-collection/): when an
-object is gone, every object whose owners are then all gone is deleted too (finalizers honoured).
-An index from owner uid to dependents keeps that O(dependents), not a scan of the store.
+Garbage collection by ownerReferences is the collector's (qxo.sandbox.kube.garbage).
 """
 
 from __future__ import annotations
@@ -19,7 +16,9 @@ import secrets
 import uuid
 from typing import Any
 
-from qxo.sandbox.kube.errors import ApiError, already_exists, conflict, invalid, not_found
+from qxo.sandbox.kube.errors import ApiError, already_exists, conflict, invalid, not_found, precondition_failed
+from qxo.sandbox.kube.garbage import GarbageCollection
+from qxo.sandbox.kube.metarules import settle_update
 from qxo.sandbox.kube.resources import ResourceType
 from qxo.sandbox.kube.watch import Change, Hub
 
@@ -42,7 +41,7 @@ def _spec_part(obj: dict[str, Any], ignore_status: bool) -> dict[str, Any]:
     return {k: v for k, v in obj.items() if k not in skip}
 
 
-class Store:
+class Store(GarbageCollection):
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
         self.rv = 1
@@ -85,17 +84,21 @@ class Store:
         ns = obj["metadata"].get("namespace", "")
         self.hub.publish(rtype.storage_key, Change(int(obj["metadata"]["resourceVersion"]), kind, obj, old, ns))
 
-    def check_namespace(self, rtype: ResourceType, namespace: str) -> None:
+    def check_namespace(self, rtype: ResourceType, namespace: str, name: str = "") -> None:
         if not rtype.namespaced:
             return
         ns = self.data.get(NAMESPACES, {}).get("", {}).get(namespace)
         if ns is None:
             raise not_found("namespaces", "", namespace)
         if ns["metadata"].get("deletionTimestamp"):
+            # the NamespaceLifecycle admission plugin's refusal
             raise ApiError(
                 403,
-                f'{rtype.plural} "{namespace}" is forbidden: unable to create new content in namespace '
+                f'{rtype.plural} "{name}" is forbidden: unable to create new content in namespace '
                 f"{namespace} because it is being terminated",
+                details={"name": name, "group": rtype.group, "kind": rtype.plural, "causes": [
+                    {"reason": "NamespaceTerminating", "message": f"namespace {namespace} is being terminated",
+                     "field": "metadata.namespace"}]},
             )
 
     def create(self, rtype: ResourceType, namespace: str, obj: dict[str, Any], dry_run: bool = False) -> dict[str, Any]:
@@ -104,7 +107,7 @@ class Store:
             meta["name"] = meta["generateName"] + secrets.token_hex(3)[:5]
         name = meta.get("name") or ""
         self._validate_name(rtype, name)
-        self.check_namespace(rtype, namespace)
+        self.check_namespace(rtype, namespace, name)
         if self.find(rtype, namespace, name) is not None:
             raise already_exists(rtype.plural, rtype.group, name)
         if rtype.namespaced:
@@ -118,15 +121,14 @@ class Store:
         if rtype.tracks_generation:
             meta["generation"] = 1
         if dry_run:
-            meta["resourceVersion"] = str(self.rv)
-            return obj
+            return obj  # nothing was written, so there is no resourceVersion to tell
         meta["resourceVersion"] = self._next_rv()
         self.bucket(rtype, namespace)[name] = obj
         if rtype.namespaced:
             self.ns_counts[namespace] = self.ns_counts.get(namespace, 0) + 1
         self.uids.add(meta["uid"])
-        self._link_owners(rtype.storage_key, obj, None)
         self._publish(rtype, "ADDED", obj, None)
+        self._link_owners(rtype.storage_key, obj, None)
         return obj
 
     def _validate_name(self, rtype: ResourceType, name: str) -> None:
@@ -164,9 +166,10 @@ class Store:
         if sent_rv and sent_rv != old_meta["resourceVersion"]:
             raise conflict(rtype.plural, rtype.group, name)
         if not sent_rv and rtype.tracks_generation:
-            raise invalid(rtype.kind, rtype.group, name, [
+            # the generic store's refusal, which names the resource rather than the kind
+            raise invalid(rtype.plural, rtype.group, name, [
                 {"reason": "FieldValueInvalid", "field": "metadata.resourceVersion",
-                 "message": "Invalid value: 0: must be specified for an update"}])
+                 "message": "Invalid value: 0x0: must be specified for an update"}])
         if status_only:
             new = self._only_status(old, new)
             meta = new["metadata"]
@@ -175,15 +178,12 @@ class Store:
                 new["status"] = old["status"]
             else:
                 new.pop("status", None)
-        for key in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"):
-            if key in old_meta:
-                meta[key] = old_meta[key]
-            else:
-                meta.pop(key, None)
+        causes = settle_update(old_meta, meta)
+        if causes:
+            raise invalid(rtype.kind, rtype.group, name, causes)
         if rtype.namespaced:
             meta["namespace"] = namespace
         meta["name"] = name
-        self._check_finalizers(rtype, old_meta, meta)
         if rtype.tracks_generation and _spec_part(new, rtype.status_subresource) != _spec_part(
             old, rtype.status_subresource
         ):
@@ -193,12 +193,16 @@ class Store:
             return old  # a no-op write keeps its resourceVersion, as the real server does
         if dry_run:
             return new
-        meta["resourceVersion"] = self._next_rv()
         if meta.get("deletionTimestamp") and not meta.get("finalizers"):
-            return self._remove(rtype, namespace, name, new, old)
+            # the last finalizer is gone: the stored object is deleted instead of updated (the watch sees it
+            # as it was stored) and the answer is the update as it would have been, at the old version
+            final = {**old, "metadata": {**old_meta, "resourceVersion": self._next_rv()}}
+            self._remove(rtype, namespace, name, final, old)
+            return new
+        meta["resourceVersion"] = self._next_rv()
         self.bucket(rtype, namespace)[name] = new
-        self._link_owners(rtype.storage_key, new, old)
         self._publish(rtype, "MODIFIED", new, old)
+        self._link_owners(rtype.storage_key, new, old)
         return new
 
     @staticmethod
@@ -210,17 +214,6 @@ class Store:
             merged.pop("status", None)
         merged["metadata"]["resourceVersion"] = new["metadata"].get("resourceVersion")
         return merged
-
-    @staticmethod
-    def _check_finalizers(rtype: ResourceType, old_meta: dict[str, Any], meta: dict[str, Any]) -> None:
-        if not old_meta.get("deletionTimestamp"):
-            return
-        added = set(meta.get("finalizers") or []) - set(old_meta.get("finalizers") or [])
-        if added:
-            raise invalid(rtype.kind, rtype.group, meta["name"], [
-                {"reason": "FieldValueForbidden", "field": "metadata.finalizers",
-                 "message": "Forbidden: no new finalizers can be added if the object is being deleted, "
-                            f"found new finalizers {sorted(added)}"}])
 
     def delete(
         self,
@@ -234,10 +227,12 @@ class Store:
         old = self.get(rtype, namespace, name)
         meta = old["metadata"]
         preconditions = preconditions or {}
-        if preconditions.get("resourceVersion") and preconditions["resourceVersion"] != meta["resourceVersion"]:
-            raise conflict(rtype.plural, rtype.group, name)
-        if preconditions.get("uid") and preconditions["uid"] != meta["uid"]:
-            raise conflict(rtype.plural, rtype.group, name)
+        sent_rv, sent_uid = preconditions.get("resourceVersion"), preconditions.get("uid")
+        if sent_uid and sent_uid != meta["uid"]:
+            raise precondition_failed(rtype.kind, rtype.group, name, "UID", sent_uid, meta["uid"])
+        if sent_rv and sent_rv != meta["resourceVersion"]:
+            raise precondition_failed(rtype.kind, rtype.group, name, "ResourceVersion", sent_rv,
+                                      meta["resourceVersion"])
         if rtype.plural == "namespaces" and not rtype.group:
             return self._delete_namespace(rtype, name, old, dry_run)
         if meta.get("finalizers"):
@@ -270,39 +265,6 @@ class Store:
             self._maybe_finish_namespace(namespace)
         return final
 
-    # garbage collection
-
-    @staticmethod
-    def _owner_uids(obj: dict[str, Any] | None) -> set[str]:
-        refs = ((obj or {}).get("metadata") or {}).get("ownerReferences") or ()
-        return {ref["uid"] for ref in refs if isinstance(ref, dict) and isinstance(ref.get("uid"), str)}
-
-    def _link_owners(self, key: str, new: dict[str, Any], old: dict[str, Any] | None) -> None:
-        """Keep the owner -> dependents index current for one written object."""
-        before, after = self._owner_uids(old), self._owner_uids(new)
-        if before == after:
-            return
-        meta = new["metadata"]
-        entry = (key, meta.get("namespace", ""), meta["name"])
-        for uid in before - after:
-            self.dependents.get(uid, set()).discard(entry)
-        for uid in after - before:
-            self.dependents.setdefault(uid, set()).add(entry)
-
-    def _collect_garbage(self, key: str, gone: dict[str, Any]) -> None:
-        """`gone` left the store: forget it, and delete the dependents none of whose owners are left."""
-        meta = gone["metadata"]
-        self.uids.discard(meta.get("uid"))
-        entry = (key, meta.get("namespace", ""), meta["name"])
-        for uid in self._owner_uids(gone):
-            self.dependents.get(uid, set()).discard(entry)
-        for dep_key, namespace, name in sorted(self.dependents.pop(meta.get("uid"), set())):
-            dependent = self.data.get(dep_key, {}).get(namespace, {}).get(name)
-            if dependent is None or self._owner_uids(dependent) & self.uids:
-                continue  # gone already, or another owner still holds it
-            self._delete_stored(dep_key, namespace, dependent)
-            self._maybe_finish_namespace(namespace)
-
     def _delete_namespace(self, rtype, name, old, dry_run) -> tuple[dict[str, Any], bool]:
         if old["metadata"].get("deletionTimestamp") or dry_run:
             return old, False
@@ -328,6 +290,9 @@ class Store:
         if meta.get("finalizers"):
             new = clone(obj)
             new["metadata"]["deletionTimestamp"] = now()
+            new["metadata"]["deletionGracePeriodSeconds"] = 0  # the controllers' deletes are plain DELETEs
+            if "generation" in meta:
+                new["metadata"]["generation"] = meta["generation"] + 1
             new["metadata"]["resourceVersion"] = self._next_rv()
             self.data[key][namespace][meta["name"]] = new
             self.hub.publish(key, Change(self.rv, "MODIFIED", new, obj, namespace))

@@ -42,8 +42,8 @@ def _dig(value: Any, dotted: str) -> Any:
 
 def human_duration(since: str) -> str:
     """Go's duration.HumanDuration, the way kubectl prints AGE."""
-    try:
-        then = dt.datetime.strptime(since, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+    try:  # a timestamp or a MicroTime (with a fraction of a second)
+        then = dt.datetime.strptime(str(since).split(".")[0].rstrip("Z"), "%Y-%m-%dT%H:%M:%S").replace(tzinfo=dt.UTC)
     except (TypeError, ValueError):
         return "<unknown>"
     seconds = int((dt.datetime.now(dt.UTC) - then).total_seconds())
@@ -93,7 +93,9 @@ def row(rtype: ResourceType, obj: dict[str, Any], include: str) -> dict[str, Any
     out: dict[str, Any] = {"cells": [_cell(rtype, c, obj) for c in rtype.columns]}
     if include == "Object":
         out["object"] = obj
-    elif include != "None":
+    elif include == "None":
+        out["object"] = None
+    else:
         out["object"] = {
             "kind": "PartialObjectMetadata",
             "apiVersion": "meta.k8s.io/v1",
@@ -106,7 +108,7 @@ def table(rtype: ResourceType, objects: list[dict[str, Any]], meta: dict[str, An
     return {
         "kind": "Table",
         "apiVersion": "meta.k8s.io/v1",
-        "metadata": meta,
+        "metadata": {k: v for k, v in meta.items() if v != ""},  # a Table's ListMeta is typed: omitempty
         "columnDefinitions": column_definitions(rtype),
         "rows": [row(rtype, obj, include) for obj in objects],
     }

@@ -1,7 +1,9 @@
 """Change fan-out: a bounded history per resource type and the live watchers of that type.
 
 Publishing costs O(watchers of that type), never O(objects); the history is a deque with a
-fixed length, so a watch from a resourceVersion older than the window gets 410 Gone.
+fixed length, so a watch from a resourceVersion older than the window gets 410 Gone. A resource's
+history begins when it began to be served (the sandbox started, its CRD was created), as the real
+server's watch cache begins at its initial list: a resourceVersion from before that is too old too.
 """
 
 from __future__ import annotations
@@ -32,10 +34,10 @@ class Watcher:
 class Channel:
     """The history and watchers of one stored resource (all of its versions)."""
 
-    def __init__(self, history: int) -> None:
+    def __init__(self, history: int, floor: int = 0) -> None:
         self.history: deque[Change] = deque(maxlen=history)
-        # every change with rv <= floor has left the window
-        self.floor = 0
+        # every change with rv <= floor has left the window (or came before the history began)
+        self.floor = floor
         self.watchers: set[Watcher] = set()
 
     def publish(self, change: Change) -> None:
@@ -63,13 +65,28 @@ class Channel:
 class Hub:
     def __init__(self, history: int = 1000) -> None:
         self.history = history
+        self.floor = 0  # where the history of a resource first written or watched now begins
         self.channels: dict[str, Channel] = {}
 
     def channel(self, key: str) -> Channel:
         channel = self.channels.get(key)
         if channel is None:
-            channel = self.channels[key] = Channel(self.history)
+            channel = self.channels[key] = Channel(self.history, self.floor)
         return channel
+
+    def begin(self, rv: int) -> None:
+        """Every resource's history begins at `rv` (the server is up): older resourceVersions are too old."""
+        self.floor = rv
+        for channel in self.channels.values():
+            channel.floor = max(channel.floor, rv)
+
+    def restart(self, key: str, rv: int) -> None:
+        """A resource began to be served anew at `rv` (its CRD was created or deleted): its watches end."""
+        old = self.channels.pop(key, None)
+        if old is not None:
+            for watcher in old.watchers:
+                watcher.queue.put_nowait(None)
+        self.channels[key] = Channel(self.history, rv)
 
     def publish(self, key: str, change: Change) -> None:
         self.channel(key).publish(change)

@@ -10,11 +10,12 @@ from typing import Any
 from aiohttp import web
 
 from qxo.sandbox.kube import tables
-from qxo.sandbox.kube.errors import bad_request
+from qxo.sandbox.kube.errors import ApiError, options_invalid
 from qxo.sandbox.kube.reads import Target, matcher, render
 from qxo.sandbox.kube.watch import Change
 
 DEFAULT_TIMEOUT = 1800.0
+PRE_TIMEOUT = 2.0  # the last bookmark comes this long before the watch's deadline
 
 
 def _expired(rv: str, floor: int) -> dict[str, Any]:
@@ -32,6 +33,7 @@ class Stream:
         self.match = matcher(target, request.query)
         self.as_table = tables.wants_table(request.headers.get("Accept", ""))
         self.response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        self.start_rv = 0  # the resourceVersion the watch started from; bookmarks must tell of a later one
 
     def _encoded(self, change: Change, kind: str) -> bytes:
         if self.as_table:
@@ -65,13 +67,15 @@ class Stream:
         if now_in:
             return "ADDED", change.obj
         if was_in:
-            return "DELETED", change.obj
+            # as the watch cache does: the object as it last matched, at the version that made it leave
+            old = change.old or change.obj
+            return "DELETED", {**old, "metadata": {**old["metadata"], "resourceVersion": str(change.rv)}}
         return None
 
-    def _bookmark(self, annotations: dict[str, str] | None = None) -> bytes:
+    def _bookmark(self) -> bytes:
         meta: dict[str, Any] = {"resourceVersion": str(self.sandbox.store.rv)}
-        if annotations:
-            meta["annotations"] = annotations
+        if not self.target.rtype.crd_name:
+            meta["creationTimestamp"] = None  # a typed object's ObjectMeta, as the built-in kinds' bookmarks carry
         obj = {"kind": self.target.rtype.kind, "apiVersion": self.target.rtype.api_version, "metadata": meta}
         return json.dumps({"type": "BOOKMARK", "object": obj}, separators=(",", ":")).encode() + b"\n"
 
@@ -79,23 +83,28 @@ class Stream:
         """The lines to send before live changes, and whether the watch is expired (410) and must end."""
         query = self.request.query
         rv = query.get("resourceVersion", "")
-        send_initial = query.get("sendInitialEvents") == "true"
+        self.start_rv = self.sandbox.store.rv
+        if "sendInitialEvents" in query:
+            # watch-list streaming: behind the WatchList feature gate, which Kubernetes 1.33 leaves off
+            raise options_invalid("ListOptions", "sendInitialEvents", "FieldValueForbidden",
+                                  "Forbidden: sendInitialEvents is forbidden for watch unless the WatchList "
+                                  "feature gate is enabled")
         store = self.sandbox.store
         rtype = self.target.rtype
-        if send_initial or rv in ("", "0"):
+        if rv in ("", "0"):
+            # an ADDED event per existing object, in key order, as the watch cache replays its store
             out = []
-            for obj in sorted(store.iter(rtype, self.target.list_namespace), key=lambda o: int(
-                    o["metadata"]["resourceVersion"])):
+            for obj in sorted(store.iter(rtype, self.target.list_namespace), key=lambda o: (
+                    o["metadata"].get("namespace", ""), o["metadata"]["name"])):
                 picked = self._filter(Change(0, "ADDED", obj, None, ""))
                 if picked:
                     out.append(self._event("ADDED", obj))
-            if send_initial and query.get("allowWatchBookmarks") == "true":
-                out.append(self._bookmark({"k8s.io/initial-events-end": "true"}))
             return out, False
         try:
-            since = int(rv)
+            since = self.start_rv = int(rv)
         except ValueError:
-            raise bad_request(f'resourceVersion: Invalid value: "{rv}": must be an integer') from None
+            raise ApiError(500, f'resourceVersion: Invalid value: "{rv}": strconv.ParseUint: parsing "{rv}": '
+                                "invalid syntax", reason="") from None
         channel = self.sandbox.hub.channel(rtype.storage_key)
         changes = channel.since(since)
         if changes is None:
@@ -109,11 +118,16 @@ class Stream:
                 out.append(self._event(*picked))
         return out, False
 
+    def _next_bookmark(self, now: float, deadline: float) -> float | None:
+        """When the next bookmark is due, as the watch cache schedules them (cacheWatcher.nextBookmarkTime):
+        every bookmark interval, and 2 s before the watch's deadline; None once neither is ahead."""
+        due = min(now + self.sandbox.bookmark_interval, deadline - PRE_TIMEOUT)
+        return due if due > now else None
+
     async def run(self) -> web.StreamResponse:
         query = self.request.query
         timeout = float(query.get("timeoutSeconds") or DEFAULT_TIMEOUT)
         bookmarks = query.get("allowWatchBookmarks") == "true"
-        interval = self.sandbox.bookmark_interval
         hub, key = self.sandbox.hub, self.target.rtype.storage_key
         watcher = hub.subscribe(key, self.target.list_namespace)
         try:
@@ -124,18 +138,26 @@ class Stream:
             if expired:
                 return self.response
             deadline = time.monotonic() + timeout
+            next_bookmark = self._next_bookmark(time.monotonic(), deadline) if bookmarks else None
             while (left := deadline - time.monotonic()) > 0:
+                wait = left if next_bookmark is None else min(left, next_bookmark - time.monotonic())
                 try:
-                    change = await asyncio.wait_for(watcher.queue.get(), min(left, interval))
+                    change = await asyncio.wait_for(watcher.queue.get(), max(wait, 0))
                 except TimeoutError:
-                    if bookmarks:
-                        await self.response.write(self._bookmark())
+                    now = time.monotonic()
+                    if next_bookmark is not None and now >= next_bookmark:
+                        # a bookmark tells of a resourceVersion past the one the watch started from, or nothing
+                        if self.sandbox.store.rv > self.start_rv:
+                            await self.response.write(self._bookmark())
+                        next_bookmark = self._next_bookmark(now, deadline)
                     continue
                 if change is None:
                     break
                 picked = self._filter(change)
                 if picked:
-                    await self.response.write(self._encoded(change, picked[0]))
+                    kind, obj = picked
+                    line = self._encoded(change, kind) if obj is change.obj else self._event(kind, obj)
+                    await self.response.write(line)
         except ConnectionResetError:
             pass
         finally:

@@ -1,0 +1,92 @@
+"""The status subresource and the generation rules (what bumps metadata.generation, and what does not)."""
+
+from __future__ import annotations
+
+from casebuilders import (
+                         SECRETS,
+                         WIDGETS,
+                         create,
+                         create_widget,
+                         get,
+                         json_patch,
+                         merge,
+                         put,
+                         rv,
+                         secret,
+                         widget,
+                         with_rv,
+)
+from conformancekit import Call, Case
+
+W = f"{WIDGETS}/w"
+STATUS = f"{W}/status"
+READY = {"conditions": [{"type": "Ready", "status": "True", "reason": "Done", "message": "ok",
+                         "lastTransitionTime": "2026-01-01T00:00:00Z"}]}
+
+CASES = [
+    # -- status subresource -------------------------------------------------------------------------
+    Case("put status: only status changes, generation stays",
+         (put(STATUS, with_rv(widget(size="large", status={"observedGeneration": 1, **READY}), "w")),),
+         setup=(create_widget(save="w"),)),
+    Case("merge-patch status: observedGeneration written, generation stays",
+         (merge(STATUS, {"status": {"observedGeneration": 1}}),), setup=(create_widget(),)),
+    Case("merge-patch status of a widget that has none yet", (merge(STATUS, {"status": READY}),),
+         setup=(create_widget(),)),
+    Case("merge-patch spec through status: ignored", (merge(STATUS, {"spec": {"size": "large"}}),),
+         setup=(create_widget(),)),
+    Case("merge-patch labels through status: ignored", (merge(STATUS, {"metadata": {"labels": {"a": "b"}}}),),
+         setup=(create_widget(),)),
+    Case("json-patch status conditions", (json_patch(STATUS, [{"op": "add", "path": "/status", "value": READY}]),),
+         setup=(create_widget(),)),
+    Case("get status: the whole object", (get(STATUS),), setup=(create_widget(),
+                                                                 merge(STATUS, {"status": READY}))),
+    Case("merge-patch status through the main resource: ignored", (merge(W, {"status": READY}),),
+         setup=(create_widget(),)),
+    Case("status with a wrongly typed field", (Call("PATCH", STATUS, {"status": {"observedGeneration": "one"}},
+                                                    content_type="application/merge-patch+json", message=True),),
+         setup=(create_widget(),)),
+    Case("status with a condition missing its required status",
+         (Call("PATCH", STATUS, {"status": {"conditions": [{"type": "Ready"}]}},
+               content_type="application/merge-patch+json", message=True),), setup=(create_widget(),)),
+    Case("status with an unknown field is pruned", (merge(STATUS, {"status": {"phase": "Running"}}),),
+         setup=(create_widget(),)),
+    Case("put status with a stale resourceVersion",
+         (Call("PUT", STATUS, with_rv(widget(status=READY), "first"), message=True),),
+         setup=(create_widget(save="first"), merge(W, {"spec": {"size": "large"}}))),
+    Case("status of a widget that does not exist", (merge(STATUS, {"status": READY}),)),
+    Case("status of a secret: no such subresource", (merge(f"{SECRETS}/s/status", {"data": {}}),),
+         setup=(create(SECRETS, secret()),)),
+    Case("delete through status: not allowed", (Call("DELETE", STATUS),), setup=(create_widget(),)),
+    Case("status patch that changes nothing keeps the resourceVersion",
+         (merge(STATUS, {"status": READY}, save="again"),),
+         setup=(create_widget(), merge(STATUS, {"status": READY}))),
+    # -- generation ---------------------------------------------------------------------------------
+    Case("generation: a spec change bumps it", (merge(W, {"spec": {"replicas": 2}}),), setup=(create_widget(),)),
+    Case("generation: two spec changes bump it twice",
+         (merge(W, {"spec": {"replicas": 2}}), merge(W, {"spec": {"replicas": 3}})), setup=(create_widget(),)),
+    Case("generation: a label change does not", (merge(W, {"metadata": {"labels": {"a": "b"}}}),),
+         setup=(create_widget(),)),
+    Case("generation: an annotation change does not", (merge(W, {"metadata": {"annotations": {"a": "b"}}}),),
+         setup=(create_widget(),)),
+    Case("generation: adding a finalizer does not", (merge(W, {"metadata": {"finalizers": ["qxo.dev/test"]}}),),
+         setup=(create_widget(),)),
+    Case("generation: a spec patch to the same values does not", (merge(W, {"spec": {"size": "small"}}),),
+         setup=(create_widget(),)),
+    Case("generation: a defaulted field set to its default does not", (merge(W, {"spec": {"color": "blue"}}),),
+         setup=(create_widget(),)),
+    Case("generation: removing a defaulted field does not (the default returns)",
+         (merge(W, {"spec": {"color": None}}),), setup=(create_widget(),)),
+    Case("generation: sent by the client is ignored", (merge(W, {"metadata": {"generation": 42}}),),
+         setup=(create_widget(),)),
+    Case("generation: a status write then a spec write",
+         (merge(STATUS, {"status": {"observedGeneration": 1}}), merge(W, {"spec": {"size": "large"}})),
+         setup=(create_widget(),)),
+    Case("generation: a secret has none", (merge(f"{SECRETS}/s", {"stringData": {"k": "changed"}}),),
+         setup=(create(SECRETS, secret()),)),
+    Case("generation: deletion with a finalizer bumps it", (Call("DELETE", W),),
+         setup=(create_widget(finalizers=["qxo.dev/test"]),)),
+    Case("resourceVersion: a no-op merge patch keeps it", (merge(W, {"spec": {"size": "small"}}),),
+         setup=(create_widget(save="w"),)),
+    Case("resourceVersion: a merge patch carrying the current one", (merge(W, {"metadata": {
+        "resourceVersion": rv("w")}, "spec": {"size": "large"}}),), setup=(create_widget(save="w"),)),
+]
