@@ -70,6 +70,7 @@ class Runtime(Brands):
             self.wakeups.wake_all(rivals)
             return
         self.index.remember(key, body)
+        self.statuses.saw(key, body)
         if self.fingerprint(body) != self._reconciled.get(key):
             self.wakeups.wake(key)
         self.tell_dependents(key)

@@ -40,8 +40,18 @@ class WrittenStatuses:
         """`patch` went out on top of `previous` (what `previous()` returned for this body)."""
         self._written[key] = (_resource_version(body), {**previous, **patch})
 
+    def saw(self, key: ObjectKey, body: Mapping[str, Any]) -> None:
+        """A body on the watch: once it is newer than the one the last patch was computed from, that
+        patch is in it (or superseded), so nothing need be held for the object any more."""
+        written = self._written.get(key)
+        if written is not None and written[0] != _resource_version(body):
+            del self._written[key]
+
     def forget(self, key: ObjectKey) -> None:
         self._written.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._written)
 
 
 def _resource_version(body: Mapping[str, Any]) -> str | None:
