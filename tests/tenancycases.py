@@ -20,6 +20,7 @@ import yaml
 
 from qxo.api import parse_object
 from qxo.api.policy import Subject, Verdict, brand_verdict, policy_verdicts
+from qxo.demo.tenancy import RESOURCE_PATHS
 
 BRAND = "tn-acme"
 NAMESPACES: dict[str, dict[str, str]] = {
@@ -239,19 +240,8 @@ def probe_before(body: dict[str, Any]) -> tuple[int, str] | None:
 
 
 # -- A plain REST client, so both servers' answers are compared as sent (Status code and message) -----------------
-_PATHS = {
-    "Namespace": ("/api/v1", "namespaces", False), "ConfigMap": ("/api/v1", "configmaps", True),
-    "Secret": ("/api/v1", "secrets", True),
-    "CustomResourceDefinition": ("/apis/apiextensions.k8s.io/v1", "customresourcedefinitions", False),
-    "ValidatingAdmissionPolicy": ("/apis/admissionregistration.k8s.io/v1", "validatingadmissionpolicies", False),
-    "ValidatingAdmissionPolicyBinding": ("/apis/admissionregistration.k8s.io/v1",
-                                         "validatingadmissionpolicybindings", False),
-    "ClusterQualtricsBrand": ("/apis/qxo.dev/v1alpha1", "clusterqualtricsbrands", False),
-    "ExtensionPolicy": ("/apis/qxo.dev/v1alpha1", "extensionpolicies", False),
-    "ExtensionInstall": ("/apis/qxo.dev/v1alpha1", "extensioninstalls", True),
-    "ExtensionAccount": ("/apis/qxo.dev/v1alpha1", "extensionaccounts", True),
-    "AccountGrant": ("/apis/qxo.dev/v1alpha1", "accountgrants", True),
-}
+_PATHS = {**RESOURCE_PATHS, "ConfigMap": ("/api/v1", "configmaps", True),
+          "CustomResourceDefinition": ("/apis/apiextensions.k8s.io/v1", "customresourcedefinitions", False)}
 
 
 class Rest:

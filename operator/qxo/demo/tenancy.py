@@ -26,7 +26,8 @@ NAMESPACES = TENANCY_NAMESPACES
 TEAMS = ("team-marketing", "team-support")
 # The kube sandbox serves no RBAC (docs/kube-sandbox.md): the team bindings are the real cluster's business.
 NOT_SERVED = frozenset({"Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"})
-_PATHS = {
+# kind -> (API prefix, plural, namespaced): the REST paths of the kinds the step applies
+RESOURCE_PATHS = {
     "Namespace": ("/api/v1", "namespaces", False),
     "Secret": ("/api/v1", "secrets", True),
     "ValidatingAdmissionPolicy": ("/apis/admissionregistration.k8s.io/v1", "validatingadmissionpolicies", False),
@@ -91,7 +92,7 @@ class Kube:
         self.api = api
 
     def _path(self, kind: str, namespace: str, name: str | None = None) -> str:
-        prefix, plural, namespaced = _PATHS[kind]
+        prefix, plural, namespaced = RESOURCE_PATHS[kind]
         path = f"{prefix}/namespaces/{namespace}/{plural}" if namespaced else f"{prefix}/{plural}"
         return f"{path}/{name}" if name else path
 

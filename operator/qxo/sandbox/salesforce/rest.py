@@ -115,13 +115,18 @@ def describe_for_user(org: dict, sobject: str) -> dict:
     }
 
 
+def _readable(org: dict, name: str) -> str | None:
+    """The org's object of that name (as Salesforce matches it, ignoring case), if the user may read it."""
+    sobject = next((s for s in org["sobjects"] if s.lower() == name.lower()), None)
+    return sobject if sobject is not None and orgmodel.can_read_object(org, sobject) else None
+
+
 async def describe(request: web.Request) -> web.Response:
     org = _caller(request)
     if isinstance(org, web.Response):
         return org
-    name = request.match_info["name"]
-    sobject = next((s for s in org["sobjects"] if s.lower() == name.lower()), None)
-    if sobject is None or not orgmodel.can_read_object(org, sobject):
+    sobject = _readable(org, request.match_info["name"])
+    if sobject is None:
         return sf_error(404, "NOT_FOUND", "The requested resource does not exist")
     return web.json_response(describe_for_user(org, sobject))
 
@@ -150,9 +155,8 @@ async def sobject_basic_info(request: web.Request) -> web.Response:
     org = _caller(request)
     if isinstance(org, web.Response):
         return org
-    name = request.match_info["name"]
-    sobject = next((s for s in org["sobjects"] if s.lower() == name.lower()), None)
-    if sobject is None or not orgmodel.can_read_object(org, sobject):
+    sobject = _readable(org, request.match_info["name"])
+    if sobject is None:
         return sf_error(404, "NOT_FOUND", "The requested resource does not exist")
     return web.json_response({"objectDescribe": _summary(org, sobject), "recentItems": []})
 
