@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from tests.kube.conftest import WIDGETS, widget
+
+from qxo.sandbox.kube import storage
 
 CONFIGMAPS = "/api/v1/namespaces/default/configmaps"
 
@@ -245,3 +249,18 @@ async def test_a_failed_json_patch_on_a_secret_does_not_echo_its_data(api):
         status, body, _ = await api.call("PATCH", f"{secrets}/s", [op], content_type="application/json-patch+json")
         assert (status, body["reason"]) == (422, "Invalid")
         assert "RkFLRS1ndWVzcy1tZQ==" not in str(body) and "FAKE-guess-me" not in str(body)
+
+
+async def test_generate_name_draws_five_of_the_servers_characters_and_draws_again_while_taken(api, monkeypatch):
+    first = await api.ok("POST", CONFIGMAPS, {"metadata": {"generateName": "gen-"}})
+    suffix = first["metadata"]["name"].removeprefix("gen-")
+    assert len(suffix) == 5 and set(suffix) <= set(storage.NAME_ALPHABET)
+    # The next draw repeats the name taken, the one after is free: the server draws again (KEP-4420).
+    draws = iter(suffix + "bbbbb")
+    monkeypatch.setattr(storage, "secrets", SimpleNamespace(choice=lambda alphabet: next(draws)))
+    second = await api.ok("POST", CONFIGMAPS, {"metadata": {"generateName": "gen-"}})
+    assert second["metadata"]["name"] == "gen-bbbbb"
+    # Taken at every one of the eight draws: AlreadyExists, as the server says when it gives up.
+    monkeypatch.setattr(storage, "secrets", SimpleNamespace(choice=lambda alphabet: "b"))
+    status, body, _ = await api.call("POST", CONFIGMAPS, {"metadata": {"generateName": "gen-"}})
+    assert (status, body["reason"]) == (409, "AlreadyExists")

@@ -23,6 +23,11 @@ from qxo.sandbox.kube.resources import ResourceType
 from qxo.sandbox.kube.watch import Change, Hub
 
 NAMESPACES = "/namespaces"
+# generateName (apimachinery's SimpleNameGenerator): the prefix cut to 58 characters, five random ones from
+# this alphabet (no vowels, no look-alikes), and since v1.32 up to seven more draws while the name is taken.
+NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+MAX_GENERATED_PREFIX = 58
+GENERATE_NAME_ATTEMPTS = 8
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
@@ -104,7 +109,7 @@ class Store(GarbageCollection):
     def create(self, rtype: ResourceType, namespace: str, obj: dict[str, Any], dry_run: bool = False) -> dict[str, Any]:
         meta = obj.setdefault("metadata", {})
         if not meta.get("name") and meta.get("generateName"):
-            meta["name"] = meta["generateName"] + secrets.token_hex(3)[:5]
+            meta["name"] = self._generated_name(rtype, namespace, meta["generateName"])
         name = meta.get("name") or ""
         self._validate_name(rtype, name)
         self.check_namespace(rtype, namespace, name)
@@ -130,6 +135,15 @@ class Store(GarbageCollection):
         self._publish(rtype, "ADDED", obj, None)
         self._link_owners(rtype.storage_key, obj, None)
         return obj
+
+    def _generated_name(self, rtype: ResourceType, namespace: str, prefix: str) -> str:
+        """generateName's suffix as the server makes it: five characters of apimachinery's random alphabet,
+        drawn again (up to seven more times, KEP-4420, stable since v1.32) while the name is taken."""
+        for _ in range(GENERATE_NAME_ATTEMPTS):
+            name = prefix[:MAX_GENERATED_PREFIX] + "".join(secrets.choice(NAME_ALPHABET) for _ in range(5))
+            if self.find(rtype, namespace, name) is None:
+                break
+        return name  # still taken after every attempt: the create is refused as AlreadyExists
 
     def _validate_name(self, rtype: ResourceType, name: str) -> None:
         if not name:
