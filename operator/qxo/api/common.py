@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
 from pydantic.alias_generators import to_camel
@@ -348,6 +348,22 @@ class Resource(BaseModel):
     api_version: Literal["qxo.dev/v1alpha1"] = API_VERSION
     kind: str
     metadata: ObjectMeta = Field(default_factory=ObjectMeta)
+
+    @classmethod
+    def of_checked_spec(cls, name: str, namespace: str | None, spec: Any,
+                        annotations: dict[str, str] | None = None) -> Self:
+        """The object as qxo's per-object rules read it, from a spec already validated: nothing is validated again.
+
+        Every field is given, so pydantic calls no default factory: `model_construct` inspects a default
+        factory's signature on each call, which cost more than validating the spec itself.
+        """
+        metadata = ObjectMeta.model_construct(name=name, namespace=namespace, annotations=annotations or {},
+                                              labels={}, finalizers=[])
+        values: dict[str, Any] = {"kind": cls.KIND, "spec": spec, "metadata": metadata}
+        status = cls.model_fields.get("status")
+        if status is not None and status.default_factory is not None:
+            values["status"] = status.default_factory()  # type: ignore[call-arg]
+        return cls.model_construct(**values)
 
     @property
     def paused(self) -> bool:

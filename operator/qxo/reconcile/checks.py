@@ -16,7 +16,6 @@ import pydantic
 
 from qxo import API_GROUP, API_VERSION
 from qxo.api import KINDS as API_KINDS
-from qxo.api.common import ObjectMeta
 from qxo.api.documents import Document
 from qxo.api.semantic import object_problems
 from qxo.api.validation import validate_object
@@ -38,8 +37,8 @@ def checked(entry: Kind, key: ObjectKey, body: Mapping[str, Any]) -> Object:
     """`parsed`, then the per-object rules of `qxo validate`: Refused `InvalidSpec` naming the first field broken."""
     obj = parsed(entry, key, body)
     meta = body.get("metadata") or {}
-    resource = entry.model.model_construct(kind=entry.name, spec=obj.spec, metadata=ObjectMeta.model_construct(
-        name=meta.get("name") or "", annotations=meta.get("annotations") or {}))
+    resource = entry.model.of_checked_spec(meta.get("name") or "", meta.get("namespace"), obj.spec,
+                                           meta.get("annotations"))
     problems = object_problems(Document("", 0, dict(body)), resource)
     if problems:
         raise Refused("InvalidSpec", f"{problems[0].field}: {problems[0].message}")

@@ -18,7 +18,7 @@ import pydantic
 
 from qxo.api.account import ExtensionAccount
 from qxo.api.cluster_brand import ClusterQualtricsBrand
-from qxo.api.common import ObjectMeta, Resource
+from qxo.api.common import Resource
 from qxo.api.extension_policy import ExtensionPolicy
 from qxo.api.policy import ExtensionFacts, Subject, brand_verdict, policy_verdicts
 from qxo.reconcile.index import ObjectIndex
@@ -145,6 +145,5 @@ def judge(view: TenancyView, index: ObjectIndex, obj: Object, model: type[Resour
         others = [(key.name, index.part(key, "metadata").get("creationTimestamp"))
                   for key in index.keys(ACCOUNT) if key.namespace == namespace]
         number = account_number(obj.key.name, (obj.body.get("metadata") or {}).get("creationTimestamp"), others)
-    resource = model.model_construct(kind=obj.key.kind, spec=obj.spec,
-                                     metadata=ObjectMeta.model_construct(name=obj.key.name, namespace=namespace))
+    resource = model.of_checked_spec(obj.key.name, namespace, obj.spec)
     view.check_policies(resource, namespace, extension_id=extension_id, facts=facts, account_number=number)
