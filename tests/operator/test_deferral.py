@@ -124,6 +124,40 @@ async def test_a_missing_dependency_is_reported_after_a_short_grace(rt, monkeypa
     assert not outcome.deferred and outcome.verdict.reason == "WaitingForAccount"
 
 
+async def test_a_missing_dependency_is_awaited_while_objects_of_its_kind_still_arrive(rt, monkeypatch):
+    # At start-up the watch lists thousands of objects: a grant may converge long before its account's
+    # event, while other accounts are still arriving. Reported only once accounts stop arriving.
+    clock = [1000.0]
+    monkeypatch.setattr(runtime_module.time, "monotonic", lambda: clock[0])
+    assert (await rt.converge("AccountGrant", grant_body())).deferred
+    for second in range(1, 11):  # another account every second, ten seconds long
+        clock[0] = 1000.0 + second
+        other = account_body()
+        other["metadata"]["name"] = f"other-{second}"
+        rt.saw("ExtensionAccount", other)
+        assert (await rt.converge("AccountGrant", grant_body())).deferred
+    assert rt.wait_seconds(GRANT) == runtime_module.MISSING_GRACE_SECONDS
+
+    clock[0] += runtime_module.MISSING_GRACE_SECONDS
+    outcome = await rt.converge("AccountGrant", grant_body())
+
+    assert not outcome.deferred and outcome.verdict.reason == "WaitingForAccount"
+
+
+async def test_a_missing_dependency_is_reported_within_the_silence_bound_however_busy_its_kind(rt, monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(runtime_module.time, "monotonic", lambda: clock[0])
+    assert (await rt.converge("AccountGrant", grant_body())).deferred
+    clock[0] += runtime_module.DEFER_GRACE_SECONDS
+    other = account_body()
+    other["metadata"]["name"] = "just-arrived"
+    rt.saw("ExtensionAccount", other)
+
+    outcome = await rt.converge("AccountGrant", grant_body())
+
+    assert not outcome.deferred and outcome.verdict.reason == "WaitingForAccount"
+
+
 async def test_a_missing_dependency_appearing_wakes_its_dependents(rt):
     assert (await rt.converge("AccountGrant", grant_body())).deferred
     await rt.wakeups.wait(GRANT, timeout=0)

@@ -35,10 +35,12 @@ DEFAULT_RESYNC_SECONDS = 600.0
 # should see. A dependency with a verdict other than Ready is reported at once; one without a verdict
 # is queued behind others, which at 10,000 objects takes minutes, not seconds.
 DEFER_GRACE_SECONDS = 120.0
-# How long an object waits silently for a dependency the watch has not shown at all: objects
-# applied together (a directory, a sync, the listing at start-up) arrive in any order, so a
-# moment's silence spares a "missing" status that the next event contradicts; a real typo is
-# reported a few seconds late.
+# How long an object waits silently for a dependency the watch has not shown at all, counted from
+# the last arrival of a new object of the dependency's kind: objects applied together (a directory,
+# a sync, the listing at start-up, which at 10,000 objects streams in for a minute) arrive in any
+# order, so silence while they still arrive spares a "missing" status that the next event
+# contradicts; a real typo is reported a few seconds after its kind goes quiet (at most
+# DEFER_GRACE_SECONDS late).
 MISSING_GRACE_SECONDS = 5.0
 
 
@@ -56,6 +58,7 @@ class Runtime(Brands):
         self._reconcilers = {entry.name: entry.reconciler() for entry in self.kinds.values()}
         self._reconciled: dict[ObjectKey, tuple] = {}
         self._recheck: dict[ObjectKey, float] = {}  # seconds a converge asked to be run again within
+        self._arrived: dict[str, float] = {}  # per kind, when the watch last showed an object new to the index
 
     # -- what the watch streams tell us -----------------------------------------------------------
 
@@ -69,6 +72,8 @@ class Runtime(Brands):
                 memo.pop(key, None)
             self.wakeups.wake_all(rivals)
             return
+        if self.index.body(key) is None:
+            self._arrived[kind] = time.monotonic()
         self.index.remember(key, body)
         self.statuses.saw(key, body)
         if self.fingerprint(body) != self._reconciled.get(key):
@@ -179,8 +184,11 @@ class Runtime(Brands):
 
     def _defer_deadline(self, waiter: ObjectKey) -> float:
         since, dependency = self._deferred[waiter]
-        missing = self.index.body(dependency) is None  # its appearance on the watch wakes us too
-        return since + (MISSING_GRACE_SECONDS if missing else DEFER_GRACE_SECONDS)
+        if self.index.body(dependency) is not None:
+            return since + DEFER_GRACE_SECONDS
+        # Missing (its appearance on the watch wakes us): wait while objects of its kind still arrive.
+        quiet_since = max(since, self._arrived.get(dependency.kind, since))
+        return min(quiet_since + MISSING_GRACE_SECONDS, since + DEFER_GRACE_SECONDS)
 
     async def _guarded(self, kind: str, step: Callable[[], Awaitable[Outcome]],
                        waiter: ObjectKey | None = None) -> Outcome:
