@@ -149,3 +149,11 @@ def test_each_service_is_allowed_its_own_hosts_and_the_administrators_patterns()
         qualtrics.check_url("https://attacker-dev-ed.my.salesforce.com/API/v3/whoami")
     with pytest.raises(NotAllowed):
         salesforce.check_url("https://acme.qualtrics.com/services/oauth2/token")
+
+
+def test_a_services_allowlist_is_parsed_once_for_the_administrators_patterns():
+    # Asked before every brand call: the same patterns give the very same parsed allowlist, others their own.
+    mine, same, other = (Allowlist.with_defaults(extra) for extra in (["127.0.0.1"], ["127.0.0.1"], ["10.0.0.1"]))
+    assert mine.for_service("qualtrics") is same.for_service("qualtrics")
+    assert mine.for_service("qualtrics") is not other.for_service("qualtrics")
+    assert mine.for_service("qualtrics") is not mine.for_service("salesforce")

@@ -13,6 +13,7 @@ patterns, as URL hosts, and as what an allowed name resolves to when a client co
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Iterable
@@ -211,7 +212,7 @@ class Allowlist:
 
     def for_service(self, service: str) -> Allowlist:
         """What one client may call: its service's own hosts (SERVICE_DEFAULTS) and the administrator's patterns."""
-        return Allowlist.with_defaults(self.extra, SERVICE_DEFAULTS[service])
+        return _service_allowlist(self.extra, service)
 
     def describe(self) -> str:
         return ", ".join(pattern.text for pattern in self.patterns)
@@ -227,6 +228,12 @@ class Allowlist:
     def check_url(self, url: str) -> Endpoint:
         """The URL's endpoint when allowed; InvalidEndpoint when unusable, NotAllowed when not allowed."""
         return self.check(parse_url(url))
+
+
+@functools.cache
+def _service_allowlist(extra: tuple[str, ...], service: str) -> Allowlist:
+    # Asked before every brand call: parse the patterns once per (administrator's patterns, service).
+    return Allowlist.with_defaults(extra, SERVICE_DEFAULTS[service])
 
 
 def check_resolved(host: str, address: str) -> None:
