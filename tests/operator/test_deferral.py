@@ -6,6 +6,8 @@ Runtime-level: converging a grant only reaches its dependency check, so no serve
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from qxo.kube.secrets import SecretData
@@ -417,3 +419,74 @@ async def test_a_ready_object_rests_on_its_slice_only_while_its_secret_is_on_the
     rt.saw("QualtricsBrand", refreshed)
     await rt.converge("QualtricsBrand", refreshed)
     assert not await woken(rt, ACCOUNT)  # its slice (no such account either time) is unchanged
+
+
+# -- while the Secret watch lists, a Secret it has not shown yet is awaited, not read --
+
+class CountedTokenSecret(TokenSecret):
+    def __init__(self, token: str) -> None:
+        super().__init__(token)
+        self.reads: list[str] = []
+
+    async def secret(self, namespace, name):
+        self.reads.append(name)
+        return await super().secret(namespace, name)
+
+
+@pytest.fixture
+async def watching_runtime(tmp_path):
+    from qxo.sandbox.brand import BrandSandbox
+    sandbox = BrandSandbox(str(tmp_path / "brand.db"))
+    await sandbox.start()
+    source = CountedTokenSecret(sandbox.admin_token)
+    runtime = Runtime(source, kinds=KINDS, allowlist=Allowlist.with_defaults(["127.0.0.1"]), secrets_watched=True)
+    yield runtime, source, sandbox
+    await runtime.close()
+    await sandbox.stop()
+
+
+def watched_token(token: str, name: str = "acme-api-token") -> dict:
+    import base64
+    return {"metadata": {"namespace": NS, "name": name, "resourceVersion": "1",
+                         "labels": {"qxo.dev/credentials": "true"}},
+            "type": "Opaque", "data": {"token": base64.b64encode(token.encode()).decode()}}
+
+
+async def test_a_secret_the_listing_watch_has_not_shown_is_awaited_then_served_from_it(watching_runtime):
+    rt, source, sandbox = watching_runtime
+    body = brand_body(sandbox.base_url, ready=False)
+    rt.saw("QualtricsBrand", body)
+    await woken(rt, BRAND)
+
+    assert (await rt.converge("QualtricsBrand", body)).deferred  # the watch is listing: no GET
+    assert source.reads == []
+    rt.saw_secret(NS, "acme-api-token", "1", body=watched_token(sandbox.admin_token))
+    assert await woken(rt, BRAND)  # its Secret came: the brand goes on
+
+    assert (await rt.converge("QualtricsBrand", body)).state is State.READY
+    assert source.reads == []  # served from the watch
+
+
+async def test_once_no_new_secret_arrives_for_the_grace_an_unseen_one_is_read(watching_runtime, monkeypatch):
+    rt, source, sandbox = watching_runtime
+    clock = [time.monotonic()]
+    monkeypatch.setattr(runtime_module.time, "monotonic", lambda: clock[0])
+    body = brand_body(sandbox.base_url, ready=False)
+    rt.saw("QualtricsBrand", body)
+    clock[0] += 3.0
+    rt.saw_secret(NS, "other-credentials", "5", body=watched_token("x", "other-credentials"))  # still listing
+    assert (await rt.converge("QualtricsBrand", body)).deferred
+    assert rt.wait_seconds(BRAND) == runtime_module.MISSING_GRACE_SECONDS
+
+    clock[0] += runtime_module.MISSING_GRACE_SECONDS  # the listing went quiet without it: read it
+
+    assert (await rt.converge("QualtricsBrand", body)).state is State.READY
+    assert source.reads == ["acme-api-token"]
+
+
+async def test_without_a_secret_watch_secrets_are_read_at_once(brand_runtime):
+    rt, url = brand_runtime
+    body = brand_body(url, ready=False)
+    rt.saw("QualtricsBrand", body)
+
+    assert (await rt.converge("QualtricsBrand", body)).state is State.READY

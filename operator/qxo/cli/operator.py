@@ -125,7 +125,8 @@ def run(args: argparse.Namespace) -> int:
         # kopf says "Handler ... succeeded" for every event and timer run: keep its warnings only.
         logging.getLogger("kopf.objects").setLevel(logging.WARNING)
     clusterwide = args.all_namespaces or not args.namespace
-    if args.watch_secrets == "yes" or (args.watch_secrets == "auto" and not clusterwide):
+    secrets_watched = args.watch_secrets == "yes" or (args.watch_secrets == "auto" and not clusterwide)
+    if secrets_watched:
         from qxo.handlers.secrets import watch_secrets
 
         watch_secrets()
@@ -141,7 +142,8 @@ def run(args: argparse.Namespace) -> int:
             liveness_endpoint=args.liveness,
             standalone=True,
             memo=kopf.Memo(allowlist=allowlist, platform_namespaces=platform_namespaces(args.platform_namespace),
-                           watched_namespaces=watched_namespaces(clusterwide, args.namespace)),
+                           watched_namespaces=watched_namespaces(clusterwide, args.namespace),
+                           secrets_watched=secrets_watched),
         ))
     except KeyboardInterrupt:
         pass

@@ -59,7 +59,8 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_) -> No
     memo.runtime = Runtime(KubeSecrets(api), kinds=KINDS, lister=KubeObjects(api),
                            allowlist=getattr(memo, "allowlist", None) or DEFAULT,
                            platform_namespaces=getattr(memo, "platform_namespaces", None) or (own_namespace(),),
-                           watched=getattr(memo, "watched_namespaces", None))
+                           watched=getattr(memo, "watched_namespaces", None),
+                           secrets_watched=getattr(memo, "secrets_watched", False))
 
 
 @kopf.on.cleanup()

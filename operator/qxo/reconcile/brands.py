@@ -31,8 +31,8 @@ class ObjectLister(Protocol):
 class Brands(Relations):
     def __init__(self, secrets: SecretSource, kinds: Iterable[Kind], *, lister: ObjectLister | None,
                  allowlist: Allowlist = DEFAULT, home: str = DEFAULT_NAMESPACE,
-                 watched: tuple[str, ...] | None = None) -> None:
-        super().__init__(secrets, kinds, home)
+                 watched: tuple[str, ...] | None = None, secrets_watched: bool = False) -> None:
+        super().__init__(secrets, kinds, home, secrets_watched)
         self.allowlist = allowlist  # where credentials may go: the administrator's, never a tenant's
         self.lister = lister
         self.watched = watched  # the namespaces the operator watches; None: all of them

@@ -223,6 +223,9 @@ class Context(Protocol):
     def brand_of(self, key: ObjectKey) -> ObjectKey | None:
         """The brand an object leads to by its parents, None when a link in the chain is missing."""
 
+    def secret_arriving(self, namespace: str, name: str) -> bool:
+        """Whether the Secret watch, still listing, may yet bring this Secret (wait for it rather than GET it)."""
+
     def holder(self, obj: Object, claim: Hashable) -> ObjectKey:
         """Of the objects of this kind claiming `claim`, and `obj`, the one that keeps it (the oldest)."""
 

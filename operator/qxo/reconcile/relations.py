@@ -9,6 +9,7 @@ after it was written, and every level of dependency would add that delay.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Hashable, Iterable, Mapping
 from typing import Any
 
@@ -22,6 +23,14 @@ from qxo.reconcile.protocol import BrandRole, Kind, Object, Scope
 from qxo.reconcile.status import WrittenStatuses
 from qxo.reconcile.wakeups import Wakeups
 
+# How long an object waits silently for a dependency the watch has not shown at all, counted from
+# the last arrival of a new object of the dependency's kind: objects applied together (a directory,
+# a sync, the listing at start-up, which at 10,000 objects streams in for a minute) arrive in any
+# order, so silence while they still arrive spares a "missing" status that the next event
+# contradicts (or, for a Secret, a GET of what the watch is about to bring); a real typo is
+# reported a few seconds after its kind goes quiet (at most DEFER_GRACE_SECONDS late).
+MISSING_GRACE_SECONDS = 5.0
+
 
 def _ready_condition(body: Mapping[str, Any] | None) -> bool:
     for condition in ((body or {}).get("status") or {}).get("conditions") or ():
@@ -31,7 +40,8 @@ def _ready_condition(body: Mapping[str, Any] | None) -> bool:
 
 
 class Relations:
-    def __init__(self, secrets: SecretSource, kinds: Iterable[Kind], home: str = DEFAULT_NAMESPACE) -> None:
+    def __init__(self, secrets: SecretSource, kinds: Iterable[Kind], home: str = DEFAULT_NAMESPACE,
+                 secrets_watched: bool = False) -> None:
         self.kinds: dict[str, Kind] = {entry.name: entry for entry in kinds}
         self.cluster_kinds = frozenset(name for name, entry in self.kinds.items() if entry.scope is Scope.CLUSTER)
         self.home = home  # the operator's namespace: where a cluster-scoped object's references live by default
@@ -45,6 +55,9 @@ class Relations:
         self._deferred: dict[ObjectKey, tuple[float, ObjectKey]] = {}  # waiting silently: since when, for what
         self._memory: dict[ObjectKey, dict[str, Any]] = {}
         self._secret_versions: dict[ObjectKey, str] = {}
+        # Per kind, when the watch last showed an object new to the operator; a watched Secret listing starts now.
+        self.secrets_watched = secrets_watched
+        self._arrived: dict[str, float] = {SECRET: time.monotonic()} if secrets_watched else {}
 
     # -- the table, applied to bodies -------------------------------------------------------------
 
@@ -213,11 +226,24 @@ class Relations:
             if self._secret_versions.get(key) == resource_version:
                 return
             self._secret_versions[key] = resource_version
+            if first:
+                self._arrived[SECRET] = time.monotonic()
             if already_read == resource_version or (first and already_read is None):
                 # Its users read this very version from the API server before the watch brought it, or
-                # none has read it yet (they will read this one): nothing new for anyone.
+                # none has read it yet (they will read this one): nothing new, but for those waiting for it.
+                self.wakeups.wake_all(waiter for waiter in self.index.dependents(key)
+                                      if self._deferred.get(waiter, (0.0, None))[1] == key
+                                      or self.verdicts.get(waiter) is State.WAITING)
                 return
         self.wakeups.wake_all(self.index.dependents(key))
+
+    def secret_arriving(self, namespace: str, name: str) -> bool:
+        """Whether a Secret may yet come on the watch: watched, neither shown nor read yet, and Secrets new to
+        the operator arrived within MISSING_GRACE_SECONDS (the watch's listing at start-up). Waiting for it
+        then spares a GET per account of what the listing is about to bring."""
+        return (self.secrets_watched and ObjectKey(SECRET, namespace, name) not in self._secret_versions
+                and self.secrets.read_at(namespace, name) is None
+                and time.monotonic() - self._arrived[SECRET] < MISSING_GRACE_SECONDS)
 
     def secret_version(self, namespace: str, name: str) -> str | None:
         return self._secret_versions.get(ObjectKey(SECRET, namespace, name))

@@ -24,6 +24,7 @@ from qxo.reconcile.gate import carry_out
 from qxo.reconcile.keys import ObjectKey
 from qxo.reconcile.outcome import Outcome, Waiting
 from qxo.reconcile.protocol import BrandRole, Kind, Object
+from qxo.reconcile.relations import MISSING_GRACE_SECONDS
 from qxo.reconcile.tenancy import TenancyView
 from qxo.trust.endpoints import DEFAULT, Allowlist
 
@@ -35,22 +36,15 @@ DEFAULT_RESYNC_SECONDS = 600.0
 # should see. A dependency with a verdict other than Ready is reported at once; one without a verdict
 # is queued behind others, which at 10,000 objects takes minutes, not seconds.
 DEFER_GRACE_SECONDS = 120.0
-# How long an object waits silently for a dependency the watch has not shown at all, counted from
-# the last arrival of a new object of the dependency's kind: objects applied together (a directory,
-# a sync, the listing at start-up, which at 10,000 objects streams in for a minute) arrive in any
-# order, so silence while they still arrive spares a "missing" status that the next event
-# contradicts; a real typo is reported a few seconds after its kind goes quiet (at most
-# DEFER_GRACE_SECONDS late).
-MISSING_GRACE_SECONDS = 5.0
 
 
 class Runtime(Brands):
     def __init__(self, secrets: SecretSource, *, kinds: Iterable[Kind], lister: ObjectLister | None = None,
                  client_factory: Callable[..., Any] | None = None, allowlist: Allowlist = DEFAULT,
                  platform_namespaces: tuple[str, ...] = (DEFAULT_NAMESPACE,),
-                 watched: tuple[str, ...] | None = None) -> None:
+                 watched: tuple[str, ...] | None = None, secrets_watched: bool = False) -> None:
         super().__init__(secrets, kinds, lister=lister, allowlist=allowlist, home=platform_namespaces[0],
-                         watched=watched)
+                         watched=watched, secrets_watched=secrets_watched)
         # Where a ClusterQualtricsBrand's credentials may be read: the administrator's choice, never an object's.
         self.platform_namespaces = platform_namespaces
         self.tenancy = TenancyView()
@@ -58,7 +52,6 @@ class Runtime(Brands):
         self._reconcilers = {entry.name: entry.reconciler() for entry in self.kinds.values()}
         self._reconciled: dict[ObjectKey, tuple] = {}
         self._recheck: dict[ObjectKey, float] = {}  # seconds a converge asked to be run again within
-        self._arrived: dict[str, float] = {}  # per kind, when the watch last showed an object new to the index
 
     # -- what the watch streams tell us -----------------------------------------------------------
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from qxo.kube.secrets import CREDENTIALS_LABEL, ReadForbidden, SecretData
+from qxo.reconcile.keys import SECRET, ObjectKey
 from qxo.reconcile.outcome import Refused, Waiting
 from qxo.trust.endpoints import InvalidEndpoint, NotAllowed
 
@@ -20,6 +21,10 @@ if TYPE_CHECKING:
 
 async def read_secret(ctx: Context, namespace: str, field: str, name: str) -> SecretData:
     """The Secret a ref names, if it exists and opted in; Waiting while absent, Refused when not labelled."""
+    if ctx.secret_arriving(namespace, name):
+        # The Secret watch is still listing: its event wakes us, where a GET now would cost a request per account.
+        raise Waiting("WaitingForSecret", f"{field}: Secret {name} is not on the watch yet",
+                      dependency=ObjectKey(SECRET, namespace, name))
     try:
         secret = await ctx.secrets.secret(namespace, name)
     except ReadForbidden as forbidden:
