@@ -237,6 +237,10 @@ class Relations:
                 return
         self.wakeups.wake_all(self.index.dependents(key))
 
+    def shown(self, key: ObjectKey) -> bool:
+        """Whether the watch has shown the object (a qxo kind's body, or a Secret's resourceVersion)."""
+        return key in self._secret_versions if key.kind == SECRET else self.index.body(key) is not None
+
     def secret_arriving(self, namespace: str, name: str) -> bool:
         """Whether a Secret may yet come on the watch: watched, neither shown nor read yet, and Secrets new to
         the operator arrived within MISSING_GRACE_SECONDS (the watch's listing at start-up). Waiting for it

@@ -154,7 +154,7 @@ class Runtime(Brands):
             if self.rests(key):  # its brand's observations wake it when its slice changes: this only bounds a lost wake
                 seconds = max(seconds, DEFAULT_RESYNC_SECONDS)
         if key in self._deferred:
-            seconds = min(seconds, max(0.0, self._defer_deadline(key) - time.monotonic()))
+            seconds = min(seconds, max(0.0, self._look_again_at(key) - time.monotonic()))
         return seconds
 
     def _defers(self, waiter: ObjectKey, waiting: Waiting) -> bool:
@@ -176,12 +176,21 @@ class Runtime(Brands):
         return now < self._defer_deadline(waiter)
 
     def _defer_deadline(self, waiter: ObjectKey) -> float:
+        """When silence ends: DEFER_GRACE_SECONDS after it began, or for a dependency the watch has not shown,
+        MISSING_GRACE_SECONDS after objects of its kind stopped arriving (its appearance wakes us)."""
         since, dependency = self._deferred[waiter]
-        if self.index.body(dependency) is not None:
+        if self.shown(dependency):
             return since + DEFER_GRACE_SECONDS
-        # Missing (its appearance on the watch wakes us): wait while objects of its kind still arrive.
         quiet_since = max(since, self._arrived.get(dependency.kind, since))
         return min(quiet_since + MISSING_GRACE_SECONDS, since + DEFER_GRACE_SECONDS)
+
+    def _look_again_at(self, waiter: ObjectKey) -> float:
+        """When a silent waiter's loop looks again unwoken. For a missing dependency whose kind still arrives
+        (the listing at start-up), at twice the time waited so far: its appearance wakes the waiter, so
+        looking every MISSING_GRACE_SECONDS would only re-converge every waiter again and again."""
+        since, _ = self._deferred[waiter]
+        return max(self._defer_deadline(waiter), min(since + 2 * (time.monotonic() - since),
+                                                     since + DEFER_GRACE_SECONDS))
 
     async def _guarded(self, kind: str, step: Callable[[], Awaitable[Outcome]],
                        waiter: ObjectKey | None = None) -> Outcome:
