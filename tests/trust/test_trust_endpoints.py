@@ -157,3 +157,16 @@ def test_a_services_allowlist_is_parsed_once_for_the_administrators_patterns():
     assert mine.for_service("qualtrics") is same.for_service("qualtrics")
     assert mine.for_service("qualtrics") is not other.for_service("qualtrics")
     assert mine.for_service("qualtrics") is not mine.for_service("salesforce")
+
+
+def test_an_allowed_origin_is_worked_out_once_and_nothing_else_rides_on_it():
+    allowlist = Allowlist.with_defaults().for_service("qualtrics")
+    first = allowlist.check_url("https://iad1.qualtrics.com/API/v3/whoami")
+    assert allowlist.check_url("https://IAD1.qualtrics.com./API/v3/brands/acme/extensions?page=2") == first
+    with pytest.raises(InvalidEndpoint, match="user info"):
+        allowlist.check_url("https://someone:pw@iad1.qualtrics.com/API/v3/whoami")
+    with pytest.raises(NotAllowed):
+        allowlist.check_url("https://iad1.qualtrics.com:8443/API/v3/whoami")
+    zero_port = "https://iad1.qualtrics.com:0/x"
+    with pytest.raises(InvalidEndpoint, match=re.escape(f"{zero_port!r}: port must be from 1 to 65535")):
+        allowlist.check_url(zero_port)  # refused in the URL's own words
