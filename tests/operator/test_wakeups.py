@@ -91,3 +91,17 @@ def test_a_ca_bundle_ref_names_the_kind_it_says():
                            "spec": {**spec, "caBundleRef": {"name": "ca"}}})
     assert index.dependents(ObjectKey("ConfigMap", "ns", "ca")) == {brand}
     assert index.dependents(ObjectKey("Secret", "ns", "ca")) == set()
+
+
+def test_objects_of_a_kind_are_found_per_namespace_as_they_come_and_go():
+    index = index_of_the_table()
+    keys = [ObjectKey("ExtensionAccount", namespace, name) for namespace in ("team-a", "team-b") for name in "xy"]
+    for key in keys:
+        index.remember(key, {"metadata": {"namespace": key.namespace, "name": key.name}, "spec": {}})
+    assert index.keys("ExtensionAccount", "team-a") == set(keys[:2])
+    assert index.keys("ExtensionAccount") == set(keys)
+    index.forget(keys[0])
+    assert index.keys("ExtensionAccount", "team-a") == {keys[1]}
+    index.forget(keys[1])
+    assert index.keys("ExtensionAccount", "team-a") == set()
+    assert index.keys("ExtensionAccount", "team-b") == set(keys[2:])

@@ -30,6 +30,7 @@ class ObjectIndex:
         self._attach_of = attach or _nothing
         self._bodies: dict[ObjectKey, Mapping[str, Any]] = {}
         self._by_kind: dict[str, set[ObjectKey]] = {}
+        self._by_namespace: dict[tuple[str, str], set[ObjectKey]] = {}  # (kind, namespace) -> keys
         self._refs: dict[ObjectKey, frozenset[ObjectKey]] = {}
         self._dependents: dict[ObjectKey, set[ObjectKey]] = {}
         self._claims: dict[ObjectKey, tuple[str, Hashable]] = {}
@@ -40,6 +41,7 @@ class ObjectIndex:
     def remember(self, key: ObjectKey, body: Mapping[str, Any]) -> None:
         self._bodies[key] = body
         self._by_kind.setdefault(key.kind, set()).add(key)
+        self._by_namespace.setdefault((key.kind, key.namespace), set()).add(key)
         claim = self._claim_of(key, body)
         self._claim(key, None if claim is None else (key.kind, claim))
         self._attach(key, self._attach_of(key, body))
@@ -73,6 +75,11 @@ class ObjectIndex:
     def forget(self, key: ObjectKey) -> None:
         self._bodies.pop(key, None)
         self._by_kind.get(key.kind, set()).discard(key)
+        in_namespace = self._by_namespace.get((key.kind, key.namespace))
+        if in_namespace is not None:
+            in_namespace.discard(key)
+            if not in_namespace:
+                del self._by_namespace[(key.kind, key.namespace)]
         self._claim(key, None)
         self._attach(key, None)
         for ref in self._refs.pop(key, frozenset()):
@@ -110,7 +117,10 @@ class ObjectIndex:
         """The `spec` or `status` of a remembered body ({} when unknown)."""
         return (self._bodies.get(key) or {}).get(part) or {}
 
-    def keys(self, kind: str) -> set[ObjectKey]:
+    def keys(self, kind: str, namespace: str | None = None) -> set[ObjectKey]:
+        """The objects of `kind`, or of `kind` in `namespace` (without a scan of every namespace's)."""
+        if namespace is not None:
+            return set(self._by_namespace.get((kind, namespace), ()))
         return set(self._by_kind.get(kind, ()))
 
     def dependents(self, key: ObjectKey) -> set[ObjectKey]:

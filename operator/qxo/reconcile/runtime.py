@@ -87,7 +87,7 @@ class Runtime(Brands):
     def _wake_namespaces(self, namespaces: set[str]) -> None:
         if namespaces:
             self.wakeups.wake_all(key for entry in self.kinds.values() if entry.brand is BrandRole.USES
-                                  for key in self.index.keys(entry.name) if key.namespace in namespaces)
+                                  for namespace in namespaces for key in self.index.keys(entry.name, namespace))
 
     def judge(self, obj: Object, *, extension_id: str | None = None, facts: Any = None) -> None:
         tenancy.judge(self.tenancy, self.index, obj, self.kinds[obj.key.kind].model, extension_id=extension_id,

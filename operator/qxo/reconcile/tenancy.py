@@ -143,7 +143,7 @@ def judge(view: TenancyView, index: ObjectIndex, obj: Object, model: type[Resour
     number = None
     if obj.key.kind == ACCOUNT and view.limits_accounts(namespace):
         others = [(key.name, index.part(key, "metadata").get("creationTimestamp"))
-                  for key in index.keys(ACCOUNT) if key.namespace == namespace]
+                  for key in index.keys(ACCOUNT, namespace)]
         number = account_number(obj.key.name, (obj.body.get("metadata") or {}).get("creationTimestamp"), others)
     resource = model.of_checked_spec(obj.key.name, namespace, obj.spec)
     view.check_policies(resource, namespace, extension_id=extension_id, facts=facts, account_number=number)
