@@ -112,10 +112,21 @@ def test_a_longer_registered_secret_is_masked_whole_not_around_a_shorter_one():
 
 def test_the_registry_is_bounded_oldest_first():
     redactor = Redactor()
-    redactor.register(f"secret-{i:05d}" for i in range(5000))
+    redactor.register(f"secret-{i:06d}" for i in range(MAX_SECRETS + 10))
 
-    assert redactor.values("secret-04999") == MASK
-    assert redactor.values("secret-00000") == "secret-00000"
+    assert redactor.values(f"secret-{MAX_SECRETS + 9:06d}") == MASK
+    assert redactor.values("secret-000000") == "secret-000000"
+    assert redactor.values("secret-000010") == MASK  # exactly the ten oldest went
+
+
+def test_the_credentials_of_ten_thousand_objects_are_all_masked():
+    # Each account's values are registered as it reads them; at N=10,000 that is thousands of values
+    # sharing a prefix (benchmark credentials, or JWTs, which all begin "eyJ"), and every one must stay masked.
+    redactor = Redactor()
+    tokens = [f"eyJhbGciOi.account-{i:05d}.sig" for i in range(12_000)]
+    for token in tokens:
+        redactor.register([token])
+    assert all(redactor.values(f"token={token}") == f"token={MASK}" for token in tokens[::997])
 
 
 @example(secret="0000", before="\x00", after="")
