@@ -28,9 +28,50 @@ async def test_stopped_ends_the_wait():
     wakeups = Wakeups()
     await wakeups.wait(KEY, timeout=0.01)
     stop = asyncio.Event()
-    waiter = asyncio.create_task(wakeups.wait(KEY, timeout=30, stopped=stop.wait()))
+    watching = wakeups.wake_on(KEY, stop.wait())
+    waiter = asyncio.create_task(wakeups.wait(KEY, timeout=30))
+    await asyncio.sleep(0)
     stop.set()
-    assert await asyncio.wait_for(waiter, 5) is False
+    assert await asyncio.wait_for(waiter, 5) is True
+    assert watching.done()
+
+
+async def test_a_cancelled_stop_watch_wakes_no_one():
+    wakeups = Wakeups()
+    await wakeups.wait(KEY, timeout=0)
+    watching = wakeups.wake_on(KEY, asyncio.Event().wait())
+    await asyncio.sleep(0)
+    watching.cancel()
+    await asyncio.gather(watching, return_exceptions=True)
+    assert await wakeups.wait(KEY, timeout=0.01) is False
+
+
+async def test_a_wake_ends_a_sleep_and_a_sleep_ends_at_its_timeout():
+    wakeups = Wakeups()
+    await wakeups.wait(KEY, timeout=0)
+    sleeper = asyncio.create_task(wakeups.wait(KEY, timeout=30))
+    await asyncio.sleep(0)
+    wakeups.wake(KEY)
+    assert await asyncio.wait_for(sleeper, 5) is True
+    assert await wakeups.wait(KEY, timeout=0.01) is False  # consumed
+
+
+async def test_a_wake_that_comes_as_the_sleep_is_cancelled_is_kept():
+    wakeups = Wakeups()
+    await wakeups.wait(KEY, timeout=0)
+    sleeper = asyncio.create_task(wakeups.wait(KEY, timeout=30))
+    await asyncio.sleep(0)
+    wakeups.wake(KEY)
+    sleeper.cancel()
+    await asyncio.gather(sleeper, return_exceptions=True)
+    assert await wakeups.wait(KEY, timeout=0) is True
+
+
+async def test_a_forgotten_key_is_due_again():
+    wakeups = Wakeups()
+    await wakeups.wait(KEY, timeout=0)
+    wakeups.forget(KEY)
+    assert await wakeups.wait(KEY, timeout=0) is True
 
 
 def index_of_the_table() -> ObjectIndex:
