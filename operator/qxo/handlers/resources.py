@@ -74,7 +74,7 @@ async def converge_once(kind: str, key: ObjectKey, body: kopf.Body, patch: kopf.
     status = status_patch(body, outcome, previous)
     if status is not None:
         patch.status.update(status)
-        runtime.statuses.wrote(key, body, previous, status)
+        runtime.statuses.wrote(key, body, status)
     record(kind, key, body, outcome, status, time.monotonic() - started)
     report(body, outcome, previous)
     if outcome.retry:
