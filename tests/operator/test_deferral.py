@@ -397,3 +397,23 @@ async def test_a_ready_object_rests_on_its_slice_only_while_its_secret_is_on_the
     await rt.converge("QualtricsBrand", refreshed)
     assert not await woken(rt, ACCOUNT)  # its slice (no such account either time) is unchanged
 
+
+async def test_an_unchanged_slice_is_held_from_the_latest_observation_not_the_one_before(brand_runtime):
+    """An object resting on a slice held the values of the observation it converged on; after a resync that
+    changed nothing for it they are the new observation's, so the old one is not kept alive per object."""
+    from qxo.reconcile.session import Slice
+    rt, url = brand_runtime
+    rt.saw("QualtricsBrand", brand_body(url, ready=False))
+    await rt.converge("QualtricsBrand", brand_body(url, ready=False))
+    rt.saw("QualtricsBrand", brand_body(url, ready=True))
+    rt.saw_secret(NS, "ticketing-credentials", "7", body=None)
+    rt.record_verdict(ACCOUNT, Outcome.ready(rests_on=Slice("extensions", "jira", ("name", "default_domains"))))
+    session = rt.sessions[BRAND]
+    assert rt._rests_on[ACCOUNT][2][1] is session.state.extensions["jira"].default_domains
+    await woken(rt, ACCOUNT)
+
+    refreshed = brand_body(url, ready=True, refresh="1")
+    rt.saw("QualtricsBrand", refreshed)
+    await rt.converge("QualtricsBrand", refreshed)
+    assert not await woken(rt, ACCOUNT)  # unchanged for it
+    assert rt._rests_on[ACCOUNT][2][1] is session.state.extensions["jira"].default_domains  # the new one's
