@@ -132,3 +132,15 @@ def test_a_ca_bundle_ref_names_the_kind_it_says():
                            "spec": {**spec, "caBundleRef": {"name": "ca"}}})
     assert index.dependents(ObjectKey("ConfigMap", "ns", "ca")) == {brand}
     assert index.dependents(ObjectKey("Secret", "ns", "ca")) == set()
+
+
+def test_an_object_refers_to_each_target_once_in_the_order_of_its_kinds_refs():
+    """Kept per object as a small tuple (a frozenset is five times its size); a Secret named twice counts once."""
+    index = index_of_the_table()
+    brand = ObjectKey("QualtricsBrand", "ns", "acme")
+    index.remember(brand, {"metadata": {"namespace": "ns", "name": "acme"},
+                           "spec": {"credentials": {"apiTokenSecretRef": {"name": "s"},
+                                                    "oauthClientSecretRef": {"name": "s"}},
+                                    "caBundleRef": {"name": "ca"}}})
+    assert index.references_of(brand) == (ObjectKey("Secret", "ns", "s"), ObjectKey("ConfigMap", "ns", "ca"))
+    assert index.dependents(ObjectKey("Secret", "ns", "s")) == {brand}
