@@ -134,3 +134,13 @@ def test_bad_input_is_refused_naming_the_field_and_never_crashes_the_operator(ba
 
 def test_bad_input_makes_no_brand_write(bad_input):
     assert bad_input["brand_write_calls"] == []
+
+
+def test_memory_reports_what_each_structure_holds_per_object():
+    report = run_script("memory.py", "--objects", "40")
+    assert report["by_kind"] == {"ExtensionInstall": 8, "ExtensionAccount": 16, "AccountGrant": 15}
+    for figure in ("relations_bytes_per_object", "written_status_bytes_per_object", "qxo_sleeping_loop_bytes",
+                   "bare_sleeping_timer_bytes", "observation_bytes_per_entry"):
+        assert report[figure] > 0, figure
+    for shape in ("qxo_body_bytes", "bare_body_bytes"):
+        assert set(report[shape]) == set(report["by_kind"]) and min(report[shape].values()) > 500, shape

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import pytest
 from aiohttp import web
 from brandkit import ADMIN, ANA, BEN, CHEN, DANA, LOOPBACK, OPS, fast_config
@@ -164,3 +167,29 @@ async def aiohttp_free_server():
     await site.start()
     yield f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}", hits
     await runner.cleanup()
+
+
+async def test_an_observation_parses_each_page_as_it_arrives(sandbox):
+    """A page's raw JSON is gone by the time the next page is read: a large brand's observation never holds
+    every page's raw elements beside their models."""
+
+    class Element(dict):  # a dict a weak reference can follow
+        pass
+
+    async with BrandClient(fast_config(sandbox), page_size=4) as small_pages:
+        transport = small_pages._transport
+        read, seen = transport.request, []
+        alive_at_each_page: list[int] = []
+
+        async def request(*args, **kwargs):
+            gc.collect()
+            alive_at_each_page.append(sum(ref() is not None for ref in seen))
+            page = await read(*args, **kwargs)
+            page["elements"] = [Element(element) for element in page.get("elements", [])]
+            seen.extend(weakref.ref(element) for element in page["elements"])
+            return page
+
+        transport.request = request
+        snapshot = await small_pages.observe()
+    assert len(snapshot.extensions) == 32 and len(alive_at_each_page) >= 7  # 32 extensions in pages of 4
+    assert all(alive <= 4 for alive in alive_at_each_page), alive_at_each_page

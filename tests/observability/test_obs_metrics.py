@@ -9,6 +9,7 @@ import urllib.request
 import pytest
 
 from qxo.observability import metrics
+from qxo.observability.conditions import ConditionsCollector
 from qxo.observability.metrics import OperatorMetrics
 
 KINDS = ("QualtricsBrand", "ExtensionInstall", "ExtensionAccount", "AccountGrant", "SalesforceLink")
@@ -75,6 +76,15 @@ def test_resources_by_condition_follow_each_objects_latest_conditions(operator_m
     # States nobody is in any more read 0 instead of disappearing.
     assert scraper.value("qxo_resources", kind="ExtensionInstall", condition="Ready", status="False") == 0
     assert scraper.value("qxo_resources", kind="AccountGrant", condition="Ready", status="True") == 0
+
+
+def test_objects_in_the_same_conditions_share_one_record_of_them():
+    """Kept per object for every scrape: at 10,000 objects a tuple of pairs each would cost ~3 MB."""
+    collector = ConditionsCollector()
+    conditions = [{"type": "Ready", "status": "True"}, {"type": "Synced", "status": "True"}]
+    collector.record("AccountGrant", "team/a", [dict(c) for c in conditions])
+    collector.record("AccountGrant", "team/b", [dict(c) for c in reversed(conditions)])
+    assert collector._states[("AccountGrant", "team/a")] is collector._states[("AccountGrant", "team/b")]
 
 
 def test_object_names_never_become_label_values(operator_metrics, scraper):

@@ -204,7 +204,7 @@ def test_a_status_written_but_not_yet_on_the_watch_is_not_written_again():
 
     first = status_patch(body, waiting, statuses.previous(GRANT, body))
     assert first is not None
-    statuses.wrote(GRANT, body, statuses.previous(GRANT, body), first)
+    statuses.wrote(GRANT, body, first)
 
     # The loop runs again on the same (stale) body: the same verdict needs no second write.
     assert status_patch(body, waiting, statuses.previous(GRANT, body)) is None
@@ -214,7 +214,7 @@ def test_a_newer_body_on_the_watch_is_the_truth_again():
     statuses = WrittenStatuses()
     body = grant_body()
     waiting = Outcome.waiting("WaitingForAccount", "ExtensionAccount ticketing is not Ready yet")
-    statuses.wrote(GRANT, body, {}, status_patch(body, waiting))
+    statuses.wrote(GRANT, body, status_patch(body, waiting))
 
     # Someone cleared the status since (a newer resourceVersion): write it again.
     newer = {**body, "metadata": {**body["metadata"], "resourceVersion": "9"}, "status": {}}
@@ -225,11 +225,24 @@ def test_a_newer_body_on_the_watch_is_the_truth_again():
 def test_what_was_written_is_let_go_once_the_watch_shows_a_newer_body(rt):
     """Held per object only until the watch catches up: at 10,000 objects a status each would stay."""
     body = grant_body()
-    rt.statuses.wrote(GRANT, body, {}, {"observedGeneration": 1})
+    rt.statuses.wrote(GRANT, body, {"observedGeneration": 1})
     rt.saw("AccountGrant", body)  # the same body again (another handler's event): still ahead of it
     assert len(rt.statuses) == 1
     rt.saw("AccountGrant", {**body, "metadata": {**body["metadata"], "resourceVersion": "8"}})
     assert len(rt.statuses) == 0
+
+
+def test_patches_written_on_one_body_all_hold_on_top_of_it():
+    """Two writes before the watch catches up: a field only the first wrote still counts as written."""
+    statuses = WrittenStatuses()
+    body = {**grant_body(), "status": {"externalId": "AC_1", "users": 1}}
+    statuses.wrote(GRANT, body, {"lastRotationTime": "2026-01-01T00:00:00Z", "observedGeneration": 1})
+    statuses.wrote(GRANT, body, {"observedGeneration": 1, "users": 2})
+    assert statuses.previous(GRANT, body) == {"externalId": "AC_1", "users": 2, "observedGeneration": 1,
+                                              "lastRotationTime": "2026-01-01T00:00:00Z"}
+    newer = {**body, "metadata": {**body["metadata"], "resourceVersion": "9"}}
+    statuses.wrote(GRANT, newer, {"users": 3})  # a write on a newer body starts afresh
+    assert statuses.previous(GRANT, newer) == {"externalId": "AC_1", "users": 3}
 
 
 def test_the_transition_time_of_a_repeated_verdict_is_kept():
@@ -237,7 +250,7 @@ def test_the_transition_time_of_a_repeated_verdict_is_kept():
     body = grant_body()
     waiting = Outcome.waiting("WaitingForAccount", "ExtensionAccount ticketing is not Ready yet")
     first = status_patch(body, waiting, statuses.previous(GRANT, body))
-    statuses.wrote(GRANT, body, statuses.previous(GRANT, body), first)
+    statuses.wrote(GRANT, body, first)
 
     ready = status_patch(body, Outcome.ready(), statuses.previous(GRANT, body))
 
@@ -491,3 +504,22 @@ async def test_without_a_secret_watch_secrets_are_read_at_once(brand_runtime):
     rt.saw("QualtricsBrand", body)
 
     assert (await rt.converge("QualtricsBrand", body)).state is State.READY
+async def test_an_unchanged_slice_is_held_from_the_latest_observation_not_the_one_before(brand_runtime):
+    """An object resting on a slice held the values of the observation it converged on; after a resync that
+    changed nothing for it they are the new observation's, so the old one is not kept alive per object."""
+    from qxo.reconcile.session import Slice
+    rt, url = brand_runtime
+    rt.saw("QualtricsBrand", brand_body(url, ready=False))
+    await rt.converge("QualtricsBrand", brand_body(url, ready=False))
+    rt.saw("QualtricsBrand", brand_body(url, ready=True))
+    rt.saw_secret(NS, "ticketing-credentials", "7", body=None)
+    rt.record_verdict(ACCOUNT, Outcome.ready(rests_on=Slice("extensions", "jira", ("name", "default_domains"))))
+    session = rt.sessions[BRAND]
+    assert rt._rests_on[ACCOUNT][2][1] is session.state.extensions["jira"].default_domains
+    await woken(rt, ACCOUNT)
+
+    refreshed = brand_body(url, ready=True, refresh="1")
+    rt.saw("QualtricsBrand", refreshed)
+    await rt.converge("QualtricsBrand", refreshed)
+    assert not await woken(rt, ACCOUNT)  # unchanged for it
+    assert rt._rests_on[ACCOUNT][2][1] is session.state.extensions["jira"].default_domains  # the new one's

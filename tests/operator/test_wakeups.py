@@ -28,9 +28,50 @@ async def test_stopped_ends_the_wait():
     wakeups = Wakeups()
     await wakeups.wait(KEY, timeout=0.01)
     stop = asyncio.Event()
-    waiter = asyncio.create_task(wakeups.wait(KEY, timeout=30, stopped=stop.wait()))
+    watching = wakeups.wake_on(KEY, stop.wait())
+    waiter = asyncio.create_task(wakeups.wait(KEY, timeout=30))
+    await asyncio.sleep(0)
     stop.set()
-    assert await asyncio.wait_for(waiter, 5) is False
+    assert await asyncio.wait_for(waiter, 5) is True
+    assert watching.done()
+
+
+async def test_a_cancelled_stop_watch_wakes_no_one():
+    wakeups = Wakeups()
+    await wakeups.wait(KEY, timeout=0)
+    watching = wakeups.wake_on(KEY, asyncio.Event().wait())
+    await asyncio.sleep(0)
+    watching.cancel()
+    await asyncio.gather(watching, return_exceptions=True)
+    assert await wakeups.wait(KEY, timeout=0.01) is False
+
+
+async def test_a_wake_ends_a_sleep_and_a_sleep_ends_at_its_timeout():
+    wakeups = Wakeups()
+    await wakeups.wait(KEY, timeout=0)
+    sleeper = asyncio.create_task(wakeups.wait(KEY, timeout=30))
+    await asyncio.sleep(0)
+    wakeups.wake(KEY)
+    assert await asyncio.wait_for(sleeper, 5) is True
+    assert await wakeups.wait(KEY, timeout=0.01) is False  # consumed
+
+
+async def test_a_wake_that_comes_as_the_sleep_is_cancelled_is_kept():
+    wakeups = Wakeups()
+    await wakeups.wait(KEY, timeout=0)
+    sleeper = asyncio.create_task(wakeups.wait(KEY, timeout=30))
+    await asyncio.sleep(0)
+    wakeups.wake(KEY)
+    sleeper.cancel()
+    await asyncio.gather(sleeper, return_exceptions=True)
+    assert await wakeups.wait(KEY, timeout=0) is True
+
+
+async def test_a_forgotten_key_is_due_again():
+    wakeups = Wakeups()
+    await wakeups.wait(KEY, timeout=0)
+    wakeups.forget(KEY)
+    assert await wakeups.wait(KEY, timeout=0) is True
 
 
 def index_of_the_table() -> ObjectIndex:
@@ -105,3 +146,13 @@ def test_objects_of_a_kind_are_found_per_namespace_as_they_come_and_go():
     index.forget(keys[1])
     assert index.keys("ExtensionAccount", "team-a") == set()
     assert index.keys("ExtensionAccount", "team-b") == set(keys[2:])
+def test_an_object_refers_to_each_target_once_in_the_order_of_its_kinds_refs():
+    """Kept per object as a small tuple (a frozenset is five times its size); a Secret named twice counts once."""
+    index = index_of_the_table()
+    brand = ObjectKey("QualtricsBrand", "ns", "acme")
+    index.remember(brand, {"metadata": {"namespace": "ns", "name": "acme"},
+                           "spec": {"credentials": {"apiTokenSecretRef": {"name": "s"},
+                                                    "oauthClientSecretRef": {"name": "s"}},
+                                    "caBundleRef": {"name": "ca"}}})
+    assert index.references_of(brand) == (ObjectKey("Secret", "ns", "s"), ObjectKey("ConfigMap", "ns", "ca"))
+    assert index.dependents(ObjectKey("Secret", "ns", "s")) == {brand}

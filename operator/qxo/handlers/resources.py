@@ -74,7 +74,7 @@ async def converge_once(kind: str, key: ObjectKey, body: kopf.Body, patch: kopf.
     status = status_patch(body, outcome, previous)
     if status is not None:
         patch.status.update(status)
-        runtime.statuses.wrote(key, body, previous, status)
+        runtime.statuses.wrote(key, body, status)
     record(kind, key, body, outcome, status, time.monotonic() - started)
     report(body, outcome, previous)
     if outcome.retry:
@@ -102,14 +102,19 @@ def register(entry: Kind) -> None:
         # is a status to write (kopf applies a handler's patch when it returns) or a retry to
         # schedule: a wake-up that changes nothing costs no handler call. `body` is kopf's live
         # view of the object, kept current by the watch.
+        del _  # kopf's other kwargs, in a dict of their own: not held while every object's loop sleeps
         runtime = memo.runtime
         key = ObjectKey.of(kind, body)
-        while not body.meta.get("deletionTimestamp"):
-            await runtime.wakeups.wait(key, timeout=runtime.wait_seconds(key), stopped=stopped.wait())
-            if stopped or body.meta.get("deletionTimestamp"):
-                return
-            if await converge_once(kind, key, body, patch, runtime, retry):
-                return
+        stopping = runtime.wakeups.wake_on(key, stopped.wait())
+        try:
+            while not body.meta.get("deletionTimestamp"):
+                await runtime.wakeups.wait(key, timeout=runtime.wait_seconds(key))
+                if stopped or body.meta.get("deletionTimestamp"):
+                    return
+                if await converge_once(kind, key, body, patch, runtime, retry):
+                    return
+        finally:
+            stopping.cancel()
 
     @kopf.on.delete(API_GROUP, API_VERSION, plural, id="finalize")
     async def finalize(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int, **_) -> None:

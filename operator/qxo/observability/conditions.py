@@ -17,6 +17,8 @@ from prometheus_client.registry import Collector
 
 from qxo.observability.labels import CONDITION_STATUSES, KINDS, LabelValues
 
+MAX_SHARED = 256  # distinct condition sets kept to share; objects beyond keep their own
+
 
 class ConditionsCollector(Collector):
     def __init__(self) -> None:
@@ -26,6 +28,8 @@ class ConditionsCollector(Collector):
         self._condition = LabelValues("condition", limit=20)
         self._status = LabelValues("status", CONDITION_STATUSES)
         self._exported: set[tuple[str, str, str]] = set()
+        # The few distinct sets of (condition, status) pairs, shared by every object that holds one.
+        self._shared: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}
 
     def record(self, kind: str, key: str, conditions: Iterable[Mapping[str, Any]]) -> None:
         """Remember `key`'s current conditions (each a mapping with `type` and `status`)."""
@@ -34,6 +38,8 @@ class ConditionsCollector(Collector):
             for c in conditions if isinstance(c, Mapping) and c.get("type")
         }))
         with self._lock:
+            if len(self._shared) < MAX_SHARED or pairs in self._shared:
+                pairs = self._shared.setdefault(pairs, pairs)
             self._states[(self._kind(kind), str(key))] = pairs
 
     def forget(self, kind: str, key: str) -> None:

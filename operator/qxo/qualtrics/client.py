@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterable
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from qxo.qualtrics import errors
 from qxo.qualtrics.config import BrandConfig
@@ -29,6 +31,7 @@ from qxo.qualtrics.models import (
 from qxo.qualtrics.transport import BrandStats, Transport
 
 MAX_PAGE_SIZE = 500
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 class BrandClient:
@@ -87,16 +90,21 @@ class BrandClient:
             result = await self._transport.request("GET", next_page, operation)
 
     async def _all(self, operation: str, query: dict[str, str] | None = None, **path_params: str) -> list[dict]:
-        return (await self._counted(operation, query, **path_params))[0]
-
-    async def _counted(self, operation: str, query: dict[str, str] | None = None,
-                       **path_params: str) -> tuple[list[dict], int]:
         elements: list[dict] = []
-        pages = 0
         async for page in self._pages(operation, query, **path_params):
             elements.extend(page)
+        return elements
+
+    async def _parsed(self, model: type[ModelT], operation: str, query: dict[str, str] | None = None,
+                      **path_params: str) -> tuple[tuple[ModelT, ...], int]:
+        """Every element of a listing as `model`, and the pages read: each page is parsed as it arrives, so a
+        large brand's observation never holds every page's raw JSON beside its models."""
+        parsed: list[ModelT] = []
+        pages = 0
+        async for page in self._pages(operation, query, **path_params):
+            parsed.extend(model.model_validate(element) for element in page)
             pages += 1
-        return elements, pages
+        return tuple(parsed), pages
 
     # -- identity, users, groups (real v3) ------------------------------------------------------
 
@@ -149,17 +157,14 @@ class BrandClient:
 
     async def observe(self, *, salesforce: bool = True) -> BrandSnapshot:
         """Every extension (install state, domains, enablement) and every account (with access), in pages."""
-        extensions, pages = await self._counted("list_extensions", {"include": "domains,enablement"})
-        accounts, account_pages = await self._counted("list_accounts", {"include": "access"})
-        connections, connection_pages = [], 0
+        extensions, pages = await self._parsed(Extension, "list_extensions", {"include": "domains,enablement"})
+        accounts, account_pages = await self._parsed(Account, "list_accounts", {"include": "access"})
+        connections, connection_pages = (), 0
         if salesforce:
-            connections, connection_pages = await self._counted("list_brand_salesforce_connections")
-        return BrandSnapshot(
-            extensions=tuple(Extension.model_validate(e) for e in extensions),
-            accounts=tuple(Account.model_validate(a) for a in accounts),
-            salesforce_connections=tuple(SalesforceConnection.model_validate(c) for c in connections),
-            requests=pages + account_pages + connection_pages,
-        )
+            connections, connection_pages = await self._parsed(SalesforceConnection,
+                                                               "list_brand_salesforce_connections")
+        return BrandSnapshot(extensions=extensions, accounts=accounts, salesforce_connections=connections,
+                             requests=pages + account_pages + connection_pages)
 
     async def extensions(self) -> list[Extension]:
         return [Extension.model_validate(e) for e in await self._all("list_extensions")]

@@ -150,8 +150,14 @@ class Brands(Relations):
 
     def _unchanged_for(self, key: ObjectKey, session: BrandSession) -> bool:
         rests = self._rests_on.get(key)
-        return rests is not None and self.rests(key) and rests[0] == id(session) \
-            and rests[1].of(session.state) == rests[2]
+        if rests is None or not self.rests(key) or rests[0] != id(session):
+            return False
+        now = rests[1].of(session.state)
+        if now != rests[2]:
+            return False
+        # Equal, so hold this observation's values: the one they were read from can then go.
+        self._rests_on[key] = (rests[0], rests[1], now)
+        return True
 
     # -- who still needs a brand ------------------------------------------------------------------
 

@@ -61,14 +61,15 @@ class Relations:
 
     # -- the table, applied to bodies -------------------------------------------------------------
 
-    def references(self, key: ObjectKey, body: Mapping[str, Any]) -> frozenset[ObjectKey]:
-        """The objects (qxo kinds, Secrets, ConfigMaps) that `body` names in its spec."""
+    def references(self, key: ObjectKey, body: Mapping[str, Any]) -> tuple[ObjectKey, ...]:
+        """The objects (qxo kinds, Secrets, ConfigMaps) that `body` names in its spec, each once, in the order
+        of the kind's refs."""
         entry = self.kinds.get(key.kind)
         if entry is None:
-            return frozenset()
+            return ()
         spec = body.get("spec") or {}
         targets = (ref.target(key, spec, self.cluster_kinds, self.home) for ref in entry.refs)
-        return frozenset(target for target in targets if target is not None)
+        return tuple(dict.fromkeys(target for target in targets if target is not None))
 
     def _claim(self, key: ObjectKey, body: Mapping[str, Any]) -> Hashable | None:
         entry = self.kinds.get(key.kind)

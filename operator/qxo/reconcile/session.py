@@ -32,7 +32,7 @@ Table = Literal["extensions", "accounts", "connections"]
 Entry = tuple[Table, str]  # where one remote thing sits in an observation: its table and its id
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Slice:
     """What of one remote thing a Ready object's plan rests on: its table, its id, the fields it read.
 

@@ -19,11 +19,12 @@ class WrittenStatuses:
     Under load an object can converge again before the watch delivers its previous status
     patch; diffing against that stale body would write the same status twice, with a new
     lastTransitionTime. While the body is the one the last patch was computed from, the
-    patch is known to hold on top of it.
+    patches written on top of it are known to hold. Only the patches are kept (merged when
+    several went out on one body), not a copy of the body's status with them.
     """
 
     def __init__(self) -> None:
-        self._written: dict[ObjectKey, tuple[str | None, dict[str, Any]]] = {}
+        self._written: dict[ObjectKey, tuple[str | None, Mapping[str, Any]]] = {}
 
     def previous(self, key: ObjectKey, body: Mapping[str, Any]) -> Mapping[str, Any]:
         status = body.get("status") or {}
@@ -35,10 +36,13 @@ class WrittenStatuses:
             return status
         return {**status, **written[1]}
 
-    def wrote(self, key: ObjectKey, body: Mapping[str, Any], previous: Mapping[str, Any],
-              patch: Mapping[str, Any]) -> None:
-        """`patch` went out on top of `previous` (what `previous()` returned for this body)."""
-        self._written[key] = (_resource_version(body), {**previous, **patch})
+    def wrote(self, key: ObjectKey, body: Mapping[str, Any], patch: Mapping[str, Any]) -> None:
+        """`patch` went out for this body (on top of what `previous()` returned for it)."""
+        version = _resource_version(body)
+        written = self._written.get(key)
+        if written is not None and written[0] == version:
+            patch = {**written[1], **patch}  # an earlier patch on the same body still holds under this one
+        self._written[key] = (version, patch)
 
     def saw(self, key: ObjectKey, body: Mapping[str, Any]) -> None:
         """A body on the watch: once it is newer than the one the last patch was computed from, that
