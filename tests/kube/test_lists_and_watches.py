@@ -10,6 +10,7 @@ import pytest
 from tests.kube.conftest import WIDGETS, widget
 
 from qxo.sandbox.kube import KubeSandbox
+from qxo.sandbox.kube.watch import Window
 
 CONFIGMAPS = "/api/v1/namespaces/default/configmaps"
 TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
@@ -130,7 +131,7 @@ async def test_watch_sends_bookmarks_when_asked_and_ends_at_its_timeout():
 
 
 async def test_watch_from_beyond_the_history_window_is_410_gone():
-    sandbox = KubeSandbox(history=3)
+    sandbox = KubeSandbox(history=Window(lower=3, fresh=0))  # no change is fresh: three kept
     await sandbox.start()
     try:
         async with aiohttp.ClientSession() as session:

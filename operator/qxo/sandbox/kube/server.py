@@ -21,7 +21,7 @@ from qxo.sandbox.kube.openapi import OpenAPI
 from qxo.sandbox.kube.resources import Registry
 from qxo.sandbox.kube.routes import build_app
 from qxo.sandbox.kube.storage import Store
-from qxo.sandbox.kube.watch import Hub
+from qxo.sandbox.kube.watch import Hub, Window
 from qxo.sandbox.threaded import serving_in_thread
 
 INITIAL_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
@@ -42,7 +42,7 @@ class KubeSandbox:
         token: str | None = None,
         *,
         tls: bool | None = None,
-        history: int = 1000,
+        history: Window | None = None,
         bookmark_interval: float = 60.0,
     ) -> None:
         self.token = token
@@ -50,7 +50,7 @@ class KubeSandbox:
         self.tls = token is not None if tls is None else tls
         self._ca: trustme.CA | None = trustme.CA() if self.tls else None
         self.bookmark_interval = bookmark_interval
-        self.hub = Hub(history)
+        self.hub = Hub(history)  # the real watch cache's window unless a test asks for less
         self.store = Store(self.hub)
         self.registry = Registry()
         for rtype in admission_policies.resource_types():
