@@ -161,13 +161,38 @@ async def test_a_missing_dependency_is_reported_within_the_silence_bound_however
     assert not outcome.deferred and outcome.verdict.reason == "WaitingForAccount"
 
 
-async def test_a_missing_dependency_appearing_wakes_its_dependents(rt):
+async def test_a_missing_dependency_appearing_wakes_its_silent_dependents_with_its_verdict(rt):
     assert (await rt.converge("AccountGrant", grant_body())).deferred
     await rt.wakeups.wait(GRANT, timeout=0)
 
-    rt.saw("ExtensionAccount", account_body())
+    rt.saw("ExtensionAccount", account_body())  # listed, not converged yet: the grant would only wait again
+    assert await rt.wakeups.wait(GRANT, timeout=0) is False
+
+    rt.record_verdict(ACCOUNT, Outcome.ready(status={"externalId": "AC_1"}))
+    assert await rt.wakeups.wait(GRANT, timeout=0) is True
+
+
+async def test_a_missing_dependency_appearing_ready_wakes_its_silent_dependents(rt):
+    assert (await rt.converge("AccountGrant", grant_body())).deferred
+    await rt.wakeups.wait(GRANT, timeout=0)
+
+    rt.saw("ExtensionAccount", account_body(ready=True))  # after a restart: Ready as its status says
 
     assert await rt.wakeups.wait(GRANT, timeout=0) is True
+
+
+async def test_a_brand_appearing_not_ready_leaves_those_waiting_silently_below_it_asleep(rt):
+    rt.saw("ExtensionInstall", {"metadata": {"namespace": NS, "name": "webservice", "generation": 1},
+                                "spec": {"brandRef": {"name": "acme"}, "extensionId": "webservice"}})
+    rt.saw("ExtensionAccount", account_body())
+    assert (await rt.converge("AccountGrant", grant_body())).deferred
+    await rt.wakeups.wait(GRANT, timeout=0)
+
+    rt.saw("QualtricsBrand", {"metadata": {"namespace": NS, "name": "acme", "generation": 1},
+                              "spec": {"baseUrl": "https://acme.example", "tokenSecretRef": {"name": "acme"}}})
+
+    assert await rt.wakeups.wait(GRANT, timeout=0) is False
+    assert await rt.wakeups.wait(ACCOUNT, timeout=0) is True  # never converged: it converges now
 
 
 async def test_silence_is_bounded_then_waiting_is_reported(rt, monkeypatch):

@@ -106,12 +106,19 @@ class Brands(Relations):
         visible = self.changed_for_dependents(key)
         if visible is None:
             return
-        if self.role(key) is BrandRole.CONNECTS and visible[0]:
+        ready = visible[0]
+        if self.role(key) is BrandRole.CONNECTS and ready:
             self.announce_observation(key, force=True)
-        elif self.role(key) is BrandRole.CONNECTS:  # no longer Ready: everything below it uses its session
-            self.wakeups.wake_all(self.index.dependents_transitive(key))
-        else:
-            self.wakeups.wake_all(self.index.dependents(key))
+            return
+        # Not Ready (yet): everything below a brand uses its session, and a direct dependent its state.
+        concerned = self.index.dependents_transitive(key) if self.role(key) is BrandRole.CONNECTS \
+            else self.index.dependents(key)
+        if not ready:
+            # Those waiting silently would only wait again: a dependency they wait for wakes them with its
+            # verdict (`record_verdict`), Ready or not. At start-up this spares a converge of every waiter
+            # each time an object it leads to is listed or written before it has converged.
+            concerned = (dependent for dependent in concerned if self.deferred_on(dependent) is None)
+        self.wakeups.wake_all(concerned)
 
     def announce_observation(self, brand_key: ObjectKey, *, force: bool = False) -> None:
         """Wake everything below a brand to re-plan against its latest observation, once per observation.
