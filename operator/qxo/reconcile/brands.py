@@ -110,7 +110,7 @@ class Brands(Relations):
         if self.role(key) is BrandRole.CONNECTS and ready:
             self.announce_observation(key, force=True)
             return
-        # Not Ready (yet): everything below a brand uses its session, and a direct dependent its state.
+        # Everything below a brand uses its session; below anything else, only its direct dependents care.
         concerned = self.index.dependents_transitive(key) if self.role(key) is BrandRole.CONNECTS \
             else self.index.dependents(key)
         if not ready:
