@@ -314,3 +314,14 @@ def test_every_semantic_fixture_is_refused_at_its_field_without_a_brand_write(wo
         world.delete(kind, name)
         world.wait_gone(kind, name)
     assert world.writes() == []
+
+
+def test_stopping_the_operator_ends_every_converge_loop_in_time(world, examples):
+    # Sleeping loops notice kopf's stop flag at the next sweep, within the time kopf waits for a timer to
+    # exit: none is left orphaned (kopf warns "did not exit in time") and the process exits by itself.
+    converge(world, examples)
+    process = world.operator
+    world.stop_operator()
+    assert process.returncode == 0, f"the operator did not exit by itself: {process.returncode}"
+    log = world.current_log()
+    assert "did not exit in time" not in log and "orphaned" not in log, world.log_tail()

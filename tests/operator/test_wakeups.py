@@ -2,6 +2,7 @@
 
 import asyncio
 
+from qxo.reconcile import wakeups as wakeups_module
 from qxo.reconcile.index import ObjectIndex
 from qxo.reconcile.keys import ObjectKey
 from qxo.reconcile.registry import KINDS
@@ -24,26 +25,39 @@ async def test_wake_during_work_is_not_lost():
     assert await wakeups.wait(KEY, timeout=5) is True
 
 
-async def test_stopped_ends_the_wait():
+class Flag:
+    """A stand-in for kopf's `stopped`: only its truth is read."""
+
+    def __init__(self) -> None:
+        self.set = False
+
+    def __bool__(self) -> bool:
+        return self.set
+
+
+async def test_a_sleep_ends_at_the_sweep_after_its_stop_flag_is_set(monkeypatch):
+    monkeypatch.setattr(wakeups_module, "STOP_SWEEP_SECONDS", 0.01)
     wakeups = Wakeups()
     await wakeups.wait(KEY, timeout=0.01)
-    stop = asyncio.Event()
-    watching = wakeups.wake_on(KEY, stop.wait())
-    waiter = asyncio.create_task(wakeups.wait(KEY, timeout=30))
-    await asyncio.sleep(0)
-    stop.set()
-    assert await asyncio.wait_for(waiter, 5) is True
-    assert watching.done()
+    stop = Flag()
+    with wakeups.stop_on(KEY, stop):
+        waiter = asyncio.create_task(wakeups.wait(KEY, timeout=30))
+        await asyncio.sleep(0.05)
+        assert not waiter.done()  # read, not set: the sleep goes on
+        stop.set = True
+        assert await asyncio.wait_for(waiter, 5) is True
 
 
-async def test_a_cancelled_stop_watch_wakes_no_one():
+async def test_the_sweep_ends_with_the_last_loop_and_a_finished_loop_wakes_no_one(monkeypatch):
+    monkeypatch.setattr(wakeups_module, "STOP_SWEEP_SECONDS", 0.01)
     wakeups = Wakeups()
     await wakeups.wait(KEY, timeout=0)
-    watching = wakeups.wake_on(KEY, asyncio.Event().wait())
-    await asyncio.sleep(0)
-    watching.cancel()
-    await asyncio.gather(watching, return_exceptions=True)
-    assert await wakeups.wait(KEY, timeout=0.01) is False
+    stop = Flag()
+    with wakeups.stop_on(KEY, stop):
+        sweeper = wakeups._sweeper
+    stop.set = True
+    assert await wakeups.wait(KEY, timeout=0.05) is False
+    await asyncio.wait_for(sweeper, 5)  # no loop left to watch
 
 
 async def test_a_wake_ends_a_sleep_and_a_sleep_ends_at_its_timeout():

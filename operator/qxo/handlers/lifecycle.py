@@ -13,6 +13,7 @@ from qxo.kube.objects import KubeObjects
 from qxo.kube.secrets import CREDENTIALS_LABEL, KubeSecrets
 from qxo.reconcile.registry import KINDS
 from qxo.reconcile.runtime import Runtime
+from qxo.reconcile.wakeups import STOP_SWEEP_SECONDS
 from qxo.trust.endpoints import DEFAULT
 
 
@@ -51,6 +52,9 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_) -> No
     settings.posting.level = logging.INFO
     settings.networking.error_backoffs = [1, 2, 5, 10, 30]
     settings.queueing.worker_limit = int(os.environ.get("QXO_WORKER_LIMIT", "0")) or None
+    # A converge loop asleep notices kopf's `stopped` at the next sweep (reconcile/wakeups.py): kopf must wait
+    # that long for it to exit, or it would leave the timer orphaned with a warning when the operator exits.
+    settings.background.instant_exit_timeout = 2 * STOP_SWEEP_SECONDS + 1
     # The Secret watch (--watch-secrets) asks the API server for opted-in Secrets only: the others never
     # reach the process, and one losing the label leaves the selection (a DELETED event, so it is forgotten).
     settings.watching.label_selectors["", "v1", "secrets"] = f"{CREDENTIALS_LABEL}=true"

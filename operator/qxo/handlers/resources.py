@@ -105,16 +105,13 @@ def register(entry: Kind) -> None:
         del _  # kopf's other kwargs, in a dict of their own: not held while every object's loop sleeps
         runtime = memo.runtime
         key = ObjectKey.of(kind, body)
-        stopping = runtime.wakeups.wake_on(key, stopped.wait())
-        try:
+        with runtime.wakeups.stop_on(key, stopped):
             while not body.meta.get("deletionTimestamp"):
                 await runtime.wakeups.wait(key, timeout=runtime.wait_seconds(key))
                 if stopped or body.meta.get("deletionTimestamp"):
                     return
                 if await converge_once(kind, key, body, patch, runtime, retry):
                     return
-        finally:
-            stopping.cancel()
 
     @kopf.on.delete(API_GROUP, API_VERSION, plural, id="finalize")
     async def finalize(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int, **_) -> None:

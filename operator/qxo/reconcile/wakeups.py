@@ -6,22 +6,37 @@ A key never seen before counts as woken, so every object converges once when the
 starts (kopf's "resume").
 
 Every object's loop sleeps here, so a sleep costs one future and one timer handle, no task: at
-10,000 objects an asyncio.Event and two helper tasks per sleep held about 50 MB
-(docs/performance.md, "Memory per object").
+10,000 objects an asyncio.Event and two helper tasks per sleep held about 50 MB, and a task per
+loop awaiting kopf's `stopped` (which only a task can await) another 30 to 40 MB
+(docs/performance.md, "Memory per object"). So a loop's stop flag is read, not awaited: one sweep
+a second wakes the sleeping loops whose flag kopf has set (an object deleted, the operator
+exiting), well within the time kopf gives a timer to exit (`STOP_SWEEP_SECONDS`).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Iterable
+import contextlib
+from collections.abc import Iterable, Iterator
+from typing import Protocol
 
 from qxo.reconcile.keys import ObjectKey
+
+STOP_SWEEP_SECONDS = 1.0  # how often sleeping loops' stop flags are read
+
+
+class StopFlag(Protocol):
+    """kopf's `stopped` (a DaemonStopped): true once kopf asks the loop to end."""
+
+    def __bool__(self) -> bool: ...
 
 
 class Wakeups:
     def __init__(self) -> None:
         self._idle: set[ObjectKey] = set()  # seen, and not woken since its last wait
         self._sleeping: dict[ObjectKey, asyncio.Future[bool]] = {}
+        self._stops: dict[ObjectKey, StopFlag] = {}  # the stop flag of each running loop
+        self._sweeper: asyncio.Task[None] | None = None
 
     def wake(self, key: ObjectKey) -> None:
         self._idle.discard(key)
@@ -61,16 +76,23 @@ class Wakeups:
         self._idle.add(key)  # consumed (a wake that came as the wait was cancelled stays for the next one)
         return woken
 
-    def wake_on(self, key: ObjectKey, event: Awaitable[object]) -> asyncio.Task[None]:
-        """Wake `key` when `event` completes (kopf's `stopped.wait()`); cancel the task to stop watching.
+    @contextlib.contextmanager
+    def stop_on(self, key: ObjectKey, stopped: StopFlag) -> Iterator[None]:
+        """While the block runs, a sleep of `key` ends once `stopped` is set (read by the sweep, not awaited)."""
+        self._stops[key] = stopped
+        if self._sweeper is None or self._sweeper.done():
+            self._sweeper = asyncio.ensure_future(self._sweep())
+        try:
+            yield
+        finally:
+            if self._stops.get(key) is stopped:
+                del self._stops[key]
 
-        One task for as long as the caller's loop runs, rather than one per sleep.
-        """
-        async def watch() -> None:
-            await event
-            self.wake(key)
-
-        return asyncio.ensure_future(watch())
+    async def _sweep(self) -> None:
+        while self._stops:
+            await asyncio.sleep(STOP_SWEEP_SECONDS)
+            for key in [key for key in self._sleeping if self._stops.get(key)]:
+                self.wake(key)
 
 
 def _settle(future: asyncio.Future[bool], result: bool) -> None:
