@@ -4,7 +4,10 @@ Per kind, like qxo/handlers/resources.py: an `on.event` handler, one `converge` 
 (interval 0.2 s, jittered start) and a non-optional `on.delete` handler, so kopf adds the same
 finalizer and runs the same number of handlers per object. The timer writes Ready=True once for
 each generation and then sleeps until stopped, as qxo's converge loop sleeps until woken; the
-kopf settings are qxo's. Run: `python benchmarks/bare_operator.py --namespace NS`.
+kopf settings are qxo's, but for two the baseline leaves at kopf's defaults: how long a stopped
+timer may take to exit (qxo's loop reads its stop flag once a second) and how long an object's
+worker outlives its last event (qxo shortens it to hold less memory). Run:
+`python benchmarks/bare_operator.py --namespace NS`.
 
 `--shape` runs the same work in the other shapes qxo's loop could have (benchmarks/handler_shapes.py
 compares them): `daemon`, one `@kopf.daemon` per object that never returns and so writes its status
