@@ -81,7 +81,7 @@ def converge_qxo(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         result["brand_writes_refused"] = sum(e["method"] != "GET" and e["status"] in (0, 429, 500, 503)
                                              for e in calls)
         result.update(call_rate(calls, result["converge_seconds"]))
-        result.update(steady_state(args, cluster, brand, kube))
+        result.update(steady_state(args, cluster, brand, kube, metrics_port))
         result.update(peak_rss_mb=round(operator.peak_rss_mb(), 1), cpu_seconds_total=round(operator.cpu_seconds(), 2),
                       operator_alive=operator.alive(), operator_tracebacks=operator.log_text().count("Traceback"))
         if args.restart:
@@ -148,6 +148,16 @@ def converges_by_kind(port: int) -> dict[str, dict[str, int]]:
     return counts
 
 
+def converges_delta(before: dict[str, dict[str, int]], after: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    delta: dict[str, dict[str, int]] = {}
+    for kind, by_result in after.items():
+        for result, count in by_result.items():
+            count -= before.get(kind, {}).get(result, 0)
+            if count:
+                delta.setdefault(kind, {})[result] = count
+    return delta
+
+
 def kube_delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, int]]:
     delta: dict[str, dict[str, int]] = {}
     for verb, resources in after["requests"].items():
@@ -172,10 +182,11 @@ def call_rate(calls: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
 
 
 def steady_state(args: argparse.Namespace, cluster: Cluster, brand: BrandSandbox,
-                 kube: KubeSandbox | RealKube) -> dict[str, Any]:
+                 kube: KubeSandbox | RealKube, metrics_port: int) -> dict[str, Any]:
     """Two idle intervals after convergence: brand reads and writes, Kubernetes calls."""
     time.sleep(1)  # the last status patches and Events settle
-    before, kube_before = brand.totals(), kube.stats()
+    before, kube_before, kube_before_by_verb = brand.totals(), kube.stats(), kube.stats_by_verb()
+    converges_before = converges_by_kind(metrics_port)
     if args.steady == "resync":
         time.sleep(2 * args.resync_seconds + 3)
     else:
@@ -192,7 +203,9 @@ def steady_state(args: argparse.Namespace, cluster: Cluster, brand: BrandSandbox
     return {"steady_state_mode": args.steady, "steady_state_reads": reads, "steady_state_calls": dict(by_route),
             "steady_state_writes": after["writes"] - before["writes"],
             "observations": observations, "observation_pages": round(sum(listings) / max(1, observations), 2),
-            "steady_state_kube_requests": kube.stats() - kube_before}
+            "steady_state_kube_requests": kube.stats() - kube_before,
+            "steady_state_kube_requests_by_verb": kube_delta(kube_before_by_verb, kube.stats_by_verb()),
+            "steady_state_converges": converges_delta(converges_before, converges_by_kind(metrics_port))}
 
 
 def converge_bare(args: argparse.Namespace, workdir: Path, base_url: str, shape: str = "timer") -> dict[str, Any]:
