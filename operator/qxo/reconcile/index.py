@@ -22,6 +22,39 @@ def _nothing(key: ObjectKey, body: Mapping[str, Any]) -> Any:
     return None
 
 
+# Who refers to an object, claims a remote thing or attaches to a claim is nearly always one object: one is
+# kept as itself and only two or more as a set (a set of one is 216 bytes, 3.5 MB at 10,000 objects).
+Members = ObjectKey | set[ObjectKey]
+
+
+def _add(table: dict[Any, Members], at: Hashable, key: ObjectKey) -> None:
+    held = table.get(at)
+    if held is None:
+        table[at] = key
+    elif isinstance(held, set):
+        held.add(key)
+    elif held != key:
+        table[at] = {held, key}
+
+
+def _discard(table: dict[Any, Members], at: Hashable, key: ObjectKey) -> None:
+    held = table.get(at)
+    if isinstance(held, set):
+        held.discard(key)
+        if len(held) == 1:
+            table[at] = held.pop()
+    elif held == key:
+        del table[at]
+
+
+def _members(table: dict[Any, Members], at: Hashable) -> set[ObjectKey]:
+    """A copy: the caller may change the table while it goes through them."""
+    held = table.get(at)
+    if held is None:
+        return set()
+    return set(held) if isinstance(held, set) else {held}
+
+
 class ObjectIndex:
     def __init__(self, references: References | None = None, claim: Claim | None = None,
                  attach: Attach | None = None) -> None:
@@ -32,11 +65,11 @@ class ObjectIndex:
         self._by_kind: dict[str, set[ObjectKey]] = {}
         self._by_namespace: dict[tuple[str, str], set[ObjectKey]] = {}  # (kind, namespace) -> keys
         self._refs: dict[ObjectKey, tuple[ObjectKey, ...]] = {}  # a tuple: a fifth of a frozenset's size
-        self._dependents: dict[ObjectKey, set[ObjectKey]] = {}
+        self._dependents: dict[ObjectKey, Members] = {}
         self._claims: dict[ObjectKey, tuple[str, Hashable]] = {}
-        self._claimants: dict[tuple[str, Hashable], set[ObjectKey]] = {}
+        self._claimants: dict[tuple[str, Hashable], Members] = {}
         self._attachments: dict[ObjectKey, tuple[str, Hashable]] = {}
-        self._attached: dict[tuple[str, Hashable], set[ObjectKey]] = {}
+        self._attached: dict[tuple[str, Hashable], Members] = {}
 
     def remember(self, key: ObjectKey, body: Mapping[str, Any]) -> None:
         self._bodies[key] = body
@@ -50,9 +83,9 @@ class ObjectIndex:
         if new_refs == old_refs:
             return
         for ref in set(old_refs).difference(new_refs):
-            self._dependents.get(ref, set()).discard(key)
+            _discard(self._dependents, ref, key)
         for ref in set(new_refs).difference(old_refs):
-            self._dependents.setdefault(ref, set()).add(key)
+            _add(self._dependents, ref, key)
         self._refs[key] = new_refs
 
     def _claim(self, key: ObjectKey, claim: tuple[str, Hashable] | None) -> None:
@@ -60,19 +93,19 @@ class ObjectIndex:
         if old == claim:
             return
         if old is not None:
-            self._claimants[old].discard(key)
+            _discard(self._claimants, old, key)
             del self._claims[key]
         if claim is not None:
             self._claims[key] = claim
-            self._claimants.setdefault(claim, set()).add(key)
+            _add(self._claimants, claim, key)
 
     def _attach(self, key: ObjectKey, attachment: tuple[str, Hashable] | None) -> None:
         old = self._attachments.pop(key, None)
         if old is not None:
-            self._attached[old].discard(key)
+            _discard(self._attached, old, key)
         if attachment is not None:
             self._attachments[key] = attachment
-            self._attached.setdefault(attachment, set()).add(key)
+            _add(self._attached, attachment, key)
 
     def forget(self, key: ObjectKey) -> None:
         self._bodies.pop(key, None)
@@ -85,11 +118,11 @@ class ObjectIndex:
         self._claim(key, None)
         self._attach(key, None)
         for ref in self._refs.pop(key, ()):
-            self._dependents.get(ref, set()).discard(key)
+            _discard(self._dependents, ref, key)
 
     def claimants(self, kind: str, claim: Hashable) -> set[ObjectKey]:
         """The objects of `kind` claiming the same remote thing (one, unless several contend for it)."""
-        return set(self._claimants.get((kind, claim), ()))
+        return _members(self._claimants, (kind, claim))
 
     def attachment(self, key: ObjectKey) -> tuple[str, Hashable] | None:
         """The (kind, claim) whose holder `key` attaches to, if it attaches by claim."""
@@ -98,7 +131,7 @@ class ObjectIndex:
     def rivals(self, key: ObjectKey) -> set[ObjectKey]:
         """The other objects claiming what `key` claims."""
         claim = self._claims.get(key)
-        return set() if claim is None else self._claimants.get(claim, set()) - {key}
+        return set() if claim is None else _members(self._claimants, claim) - {key}
 
     def references_of(self, key: ObjectKey) -> tuple[ObjectKey, ...]:
         return self._refs.get(key, ())
@@ -128,8 +161,8 @@ class ObjectIndex:
     def dependents(self, key: ObjectKey) -> set[ObjectKey]:
         """Who names `key`, and who attaches to the claim it makes (whichever claimant holds it)."""
         claim = self._claims.get(key)
-        attached = self._attached.get(claim, ()) if claim is not None else ()
-        return set(self._dependents.get(key, ())) | set(attached)
+        dependents = _members(self._dependents, key)
+        return dependents | _members(self._attached, claim) if claim is not None else dependents
 
     def dependents_transitive(self, key: ObjectKey) -> set[ObjectKey]:
         seen: set[ObjectKey] = set()
