@@ -68,10 +68,11 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_) -> No
     # Where credentials may go comes from the command line (`qxo operator --allow-endpoint`), never an object.
     api = api_client()
     memo.runtime = Runtime(KubeSecrets(api), kinds=KINDS, lister=KubeObjects(api),
-                           allowlist=getattr(memo, "allowlist", None) or DEFAULT,
-                           platform_namespaces=getattr(memo, "platform_namespaces", None) or (own_namespace(),),
-                           watched=getattr(memo, "watched_namespaces", None),
-                           secrets_watched=getattr(memo, "secrets_watched", False))
+                           allowlist=memo.pop("allowlist", None) or DEFAULT,
+                           platform_namespaces=memo.pop("platform_namespaces", None) or (own_namespace(),),
+                           watched=memo.pop("watched_namespaces", None),
+                           secrets_watched=memo.pop("secrets_watched", False))
+    # kopf gives every object a copy of this memo: the runtime is all the handlers read from it.
 
 
 @kopf.on.cleanup()
