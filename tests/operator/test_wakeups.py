@@ -110,6 +110,23 @@ def test_dependents_follow_references_and_their_changes():
     assert index.dependents(install) == set()
 
 
+
+def test_many_dependents_of_one_object_come_and_go_one_by_one():
+    index = index_of_the_table()
+    install = ObjectKey("ExtensionInstall", "ns", "i")
+    accounts = [ObjectKey("ExtensionAccount", "ns", f"a{n}") for n in range(3)]
+    for key in accounts:
+        index.remember(key, {"metadata": {"namespace": "ns", "name": key.name},
+                             "spec": {"installRef": {"name": "i"}, "credentials": {"secretRef": {"name": "s"}}}})
+    assert index.dependents(install) == set(accounts)
+    index.remember(accounts[0], index.body(accounts[0]))  # seen again, unchanged: counted once
+    assert index.dependents(install) == set(accounts)
+    for gone in range(3):
+        index.forget(accounts[gone])
+        assert index.dependents(install) == set(accounts[gone + 1:])
+    index.forget(accounts[0])  # forgotten twice: nothing to undo
+    assert index.dependents(install) == set()
+
 def test_installs_are_found_by_the_extension_they_declare_as_it_changes():
     index = index_of_the_table()
     brand = ObjectKey("QualtricsBrand", "ns", "acme")
