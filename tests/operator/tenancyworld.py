@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, World
+from qxo.reconcile.runtime import DEFER_GRACE_SECONDS
 from qxo.sandbox.brand import BrandSandbox
 from qxo.sandbox.kube import KubeSandbox
 
@@ -84,7 +85,10 @@ class Tenancy:
                 return body
         return None
 
-    def condition(self, kind: str, namespace: str, name: str, reason: str, timeout: float = 60) -> dict[str, Any]:
+    def condition(self, kind: str, namespace: str, name: str, reason: str,
+                  timeout: float = DEFER_GRACE_SECONDS + 30) -> dict[str, Any]:
+        # An object may wait silently for a dependency for up to DEFER_GRACE_SECONDS before it says anything:
+        # a condition is awaited past that bound (on a busy CI machine one took longer than 60 s).
         def found():
             body = self.get(kind, namespace, name) or {}
             status = body.get("status") or {}
