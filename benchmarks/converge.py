@@ -148,24 +148,19 @@ def converges_by_kind(port: int) -> dict[str, dict[str, int]]:
     return counts
 
 
-def converges_delta(before: dict[str, dict[str, int]], after: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+def counts_delta(before: dict[str, dict[str, int]], after: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """Two-level counts (verb/resource, kind/result) gained from `before` to `after`; unchanged ones left out."""
     delta: dict[str, dict[str, int]] = {}
-    for kind, by_result in after.items():
-        for result, count in by_result.items():
-            count -= before.get(kind, {}).get(result, 0)
+    for outer, counts in after.items():
+        for inner, count in counts.items():
+            count -= before.get(outer, {}).get(inner, 0)
             if count:
-                delta.setdefault(kind, {})[result] = count
+                delta.setdefault(outer, {})[inner] = count
     return delta
 
 
 def kube_delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, int]]:
-    delta: dict[str, dict[str, int]] = {}
-    for verb, resources in after["requests"].items():
-        for resource, count in resources.items():
-            count -= before["requests"].get(verb, {}).get(resource, 0)
-            if count:
-                delta.setdefault(verb, {})[resource] = count
-    return delta
+    return counts_delta(before["requests"], after["requests"])
 
 
 def call_rate(calls: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
@@ -205,7 +200,7 @@ def steady_state(args: argparse.Namespace, cluster: Cluster, brand: BrandSandbox
             "observations": observations, "observation_pages": round(sum(listings) / max(1, observations), 2),
             "steady_state_kube_requests": kube.stats() - kube_before,
             "steady_state_kube_requests_by_verb": kube_delta(kube_before_by_verb, kube.stats_by_verb()),
-            "steady_state_converges": converges_delta(converges_before, converges_by_kind(metrics_port))}
+            "steady_state_converges": counts_delta(converges_before, converges_by_kind(metrics_port))}
 
 
 def converge_bare(args: argparse.Namespace, workdir: Path, base_url: str, shape: str = "timer") -> dict[str, Any]:
