@@ -66,13 +66,13 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_) -> No
     # reach the process, and one losing the label leaves the selection (a DELETED event, so it is forgotten).
     settings.watching.label_selectors["", "v1", "secrets"] = f"{CREDENTIALS_LABEL}=true"
     # Where credentials may go comes from the command line (`qxo operator --allow-endpoint`), never an object.
+    # kopf gives every object a copy of this memo: the start-up inputs go into the runtime, and only it stays.
     api = api_client()
     memo.runtime = Runtime(KubeSecrets(api), kinds=KINDS, lister=KubeObjects(api),
                            allowlist=memo.pop("allowlist", None) or DEFAULT,
                            platform_namespaces=memo.pop("platform_namespaces", None) or (own_namespace(),),
                            watched=memo.pop("watched_namespaces", None),
                            secrets_watched=memo.pop("secrets_watched", False))
-    # kopf gives every object a copy of this memo: the runtime is all the handlers read from it.
 
 
 @kopf.on.cleanup()

@@ -160,9 +160,11 @@ class ObjectIndex:
 
     def dependents(self, key: ObjectKey) -> set[ObjectKey]:
         """Who names `key`, and who attaches to the claim it makes (whichever claimant holds it)."""
-        claim = self._claims.get(key)
         dependents = _members(self._dependents, key)
-        return dependents | _members(self._attached, claim) if claim is not None else dependents
+        claim = self._claims.get(key)
+        if claim is not None:
+            dependents |= _members(self._attached, claim)
+        return dependents
 
     def dependents_transitive(self, key: ObjectKey) -> set[ObjectKey]:
         seen: set[ObjectKey] = set()
