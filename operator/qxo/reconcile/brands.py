@@ -179,7 +179,7 @@ class Brands(Relations):
         users = self._users(brand_key, self.index)
         if users or self.lister is None:
             return users
-        listed = ObjectIndex(self.references, self._claim, self._attach)
+        listed = ObjectIndex(self.references, self._claim, self._attach, self._holds)
         # A cluster-scoped brand's users are in any namespace the operator watches (and may list).
         namespaces = [brand_key.namespace] if brand_key.namespace else list(self.watched or [None])
         for entry in self.kinds.values():

@@ -16,6 +16,7 @@ from qxo.reconcile.keys import ObjectKey
 References = Callable[[ObjectKey, Mapping[str, Any]], tuple[ObjectKey, ...]]  # distinct, in a stable order
 Claim = Callable[[ObjectKey, Mapping[str, Any]], Hashable | None]
 Attach = Callable[[ObjectKey, Mapping[str, Any]], tuple[str, Hashable] | None]
+Holds = Callable[[ObjectKey, Mapping[str, Any]], bool]
 
 
 def _nothing(key: ObjectKey, body: Mapping[str, Any]) -> Any:
@@ -57,10 +58,11 @@ def _members(table: dict[Any, Members], at: Hashable) -> set[ObjectKey]:
 
 class ObjectIndex:
     def __init__(self, references: References | None = None, claim: Claim | None = None,
-                 attach: Attach | None = None) -> None:
+                 attach: Attach | None = None, holds: Holds | None = None) -> None:
         self._references = references or (lambda key, body: ())
         self._claim_of = claim or _nothing
         self._attach_of = attach or _nothing
+        self._holds = holds or _nothing
         self._bodies: dict[ObjectKey, Mapping[str, Any]] = {}
         self._by_kind: dict[str, set[ObjectKey]] = {}
         self._by_namespace: dict[tuple[str, str], set[ObjectKey]] = {}  # (kind, namespace) -> keys
@@ -139,10 +141,16 @@ class ObjectIndex:
     def body(self, key: ObjectKey) -> Mapping[str, Any] | None:
         return self._bodies.get(key)
 
-    def age(self, key: ObjectKey) -> tuple[str, str]:
-        """Sort key, oldest first: when two objects claim one remote thing, the older one keeps it."""
-        meta = (self._bodies.get(key) or {}).get("metadata") or {}
-        return (meta.get("creationTimestamp") or "", key.name)
+    def age(self, key: ObjectKey) -> tuple[str, bool, str, str]:
+        """Sort key, oldest first: when two objects claim one remote thing, the older one keeps it.
+
+        creationTimestamp counts whole seconds: of claimants created in one second, one already holding the
+        claim (`holds`) keeps it, so a later one cannot take over what another manages; then namespace and
+        name, so every claimant agrees on one holder.
+        """
+        body = self._bodies.get(key) or {}
+        meta = body.get("metadata") or {}
+        return (meta.get("creationTimestamp") or "", not self._holds(key, body), key.namespace, key.name)
 
     def oldest(self, key: ObjectKey, rivals: Iterable[ObjectKey]) -> ObjectKey:
         """Of `key` and the objects claiming the same remote thing, the one that keeps it."""

@@ -175,6 +175,9 @@ class Kind:
     brand: BrandRole = BrandRole.USES
     # The remote thing an object claims, which only one object may manage (the oldest keeps it).
     claim: Callable[[ObjectKey, Mapping[str, Any]], Hashable | None] | None = None
+    # The status field only the claimant holding its claim writes. creationTimestamp counts seconds, so among
+    # claimants created in one second the one already holding keeps it: a later one never takes it over.
+    holds: str = "externalId"
     # Where no parent Ref names the parent: the (kind, claim) whose holder is the parent. An account on a
     # ClusterQualtricsBrand names (brand, extension), and the install holding that claim is its parent.
     attach: Callable[[ObjectKey, Mapping[str, Any]], tuple[str, Hashable] | None] | None = None

@@ -64,7 +64,7 @@ KINDS = Registry(
                Ref(SECRET, "credentials.oauthClientSecretRef", namespace_at=IN_PLATFORM),
                Ref(CONFIGMAP, "caBundleRef", kind_field="kind", namespace_at=IN_PLATFORM))),
     Kind(ExtensionInstall, InstallReconciler, refs=(Ref(BRAND, "brandRef", parent=True, kind_field="kind"),),
-         claim=extension_claim, waiting_reason="WaitingForInstall"),
+         claim=extension_claim, holds="installed", waiting_reason="WaitingForInstall"),
     Kind(ExtensionAccount, AccountReconciler, waiting_reason="WaitingForAccount",
          refs=(Ref(ExtensionInstall.KIND, "installRef", parent=True), Ref(ClusterQualtricsBrand.KIND, "brandRef"),
                Ref(SECRET, "credentials.secretRef")),

@@ -45,7 +45,7 @@ class Relations:
         self.kinds: dict[str, Kind] = {entry.name: entry for entry in kinds}
         self.cluster_kinds = frozenset(name for name, entry in self.kinds.items() if entry.scope is Scope.CLUSTER)
         self.home = home  # the operator's namespace: where a cluster-scoped object's references live by default
-        self.index = ObjectIndex(self.references, self._claim, self._attach)
+        self.index = ObjectIndex(self.references, self._claim, self._attach, self._holds)
         self.wakeups = Wakeups()
         self.secrets = WatchedSecrets(secrets)
         self.statuses = WrittenStatuses()
@@ -74,6 +74,14 @@ class Relations:
     def _claim(self, key: ObjectKey, body: Mapping[str, Any]) -> Hashable | None:
         entry = self.kinds.get(key.kind)
         return entry.claim(key, body) if entry is not None and entry.claim is not None else None
+
+    def _holds(self, key: ObjectKey, body: Mapping[str, Any]) -> bool:
+        """Whether the object's status, as its latest converge concluded it, says it holds its claim."""
+        entry = self.kinds.get(key.kind)
+        if entry is None or entry.claim is None:
+            return False
+        status = {**(body.get("status") or {}), **(self._concluded.get(key) or {})}
+        return status.get(entry.holds) is not None
 
     def _attach(self, key: ObjectKey, body: Mapping[str, Any]) -> tuple[str, Hashable] | None:
         entry = self.kinds.get(key.kind)
