@@ -18,6 +18,9 @@ from test_salesforce_link import LINKS, salesforce  # noqa: F401  (a fixture)
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 MODES = pytest.mark.parametrize("operator_mode", ["namespaced", "clusterwide"])
+# The listings one observation of the brand reads.
+OBSERVATION_ROUTES = {"/API/v3/brands/{brandId}/extensions", "/API/v3/brands/{brandId}/accounts",
+                      "/API/v3/brands/{brandId}/salesforce-connections"}
 
 SCENARIOS = [
     lifecycle.test_examples_converge_with_exactly_the_writes_needed,
@@ -41,7 +44,7 @@ def test_scenario(world, examples, scenario, operator_mode):
 @MODES
 def test_a_killed_operator_restarts_without_a_brand_write(world, examples, operator_mode):
     lifecycle.converge(world, examples)
-    writes = len(world.writes())
+    writes, mark = len(world.writes()), len(world.audit())
     world.kill_operator()
     port = metrics.free_port()
     world.start_operator("--metrics-port", str(port))
@@ -53,6 +56,10 @@ def test_a_killed_operator_restarts_without_a_brand_write(world, examples, opera
             return False
     world.wait_for(converged_again, "the restarted operator to converge every object", timeout=90)
     assert len(world.writes()) == writes
+    # It reads one observation's pages and nothing else: who it is and who each grant names are in the
+    # statuses, sealed with the brand's credentials (no whoami, no users or groups).
+    routes = [r["route"] for r in world.reads(since=mark)]
+    assert set(routes) <= OBSERVATION_ROUTES, routes
 
 
 @MODES

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import sqlite3
 from pathlib import Path
 
 import pytest
 import yaml
+
+from conftest import GROUP, NAMESPACE, VERSION
 
 pytestmark = pytest.mark.slow
 
@@ -325,3 +329,30 @@ def test_stopping_the_operator_ends_every_converge_loop_in_time(world, examples)
     assert process.returncode == 0, f"the operator did not exit by itself: {process.returncode}"
     log = world.current_log()
     assert "did not exit in time" not in log and "orphaned" not in log, world.log_tail()
+
+
+def test_a_restart_trusts_only_an_identity_sealed_with_the_brands_credentials(world, examples):
+    converge(world, examples)
+    identity = world.get("QualtricsBrand", "acme")["status"]["identity"]
+    assert identity["seal"] and world.brand_token() not in str(identity)
+    world.kill_operator()
+    # Whoever may write the status but holds no credentials cannot make a restarted operator someone else.
+    forged = {**identity, "userId": "UR_forged", "userName": "mallory@acme.example"}
+    world.custom.patch_namespaced_custom_object_status(GROUP, VERSION, NAMESPACE, "qualtricsbrands", "acme",
+                                                       {"status": {"identity": forged}})
+    mark = len(world.audit())
+    world.start_operator()
+    world.wait_for(lambda: world.get("QualtricsBrand", "acme")["status"]["identity"]["userId"] == identity["userId"],
+                   "the brand's identity, asked again")
+    assert "/API/v3/whoami" in {r["route"] for r in world.reads(since=mark)}
+
+
+def test_credentials_revoked_while_the_operator_was_down_are_reported_at_its_restart(world, examples):
+    converge(world, examples)
+    world.kill_operator()
+    # The administrator generates a new API token in the brand (Account Settings): the old one stops working.
+    with contextlib.closing(sqlite3.connect(world.brand.db_path)) as db, db:
+        db.execute("UPDATE users SET token = ? WHERE username = ?", ("regenerated-token", "admin@acme.example"))
+    world.start_operator()
+    condition = world.wait_condition("QualtricsBrand", "acme", status="False", reason="AuthenticationFailed")
+    assert condition["message"].startswith("spec.credentials:")

@@ -118,15 +118,19 @@ def test_a_restart_sends_the_brand_nothing_it_already_has(world, salesforce, doc
         world.wait_condition("SalesforceLink", name, timeout=90)
     for kind, name in KINDS_IN_EXAMPLES:  # everything converged, so any write after the restart is waste
         world.wait_condition(kind, name)
-    before = world.get("SalesforceLink", "ana-lima-production")["status"]["lastPreflightTime"]
-    writes = len(world.writes())
+    before = {name: world.get("SalesforceLink", name)["status"]["lastPreflightTime"] for name in LINKS}
+    writes, mark = len(world.writes()), len(world.audit())
     world.kill_operator()
     time.sleep(1.1)  # lastPreflightTime has one-second resolution
     world.start_operator()
-    world.wait_for(lambda: world.get("SalesforceLink", "ana-lima-production")["status"]["lastPreflightTime"]
-                   != before, "the restarted operator to check the link again", timeout=90)
+    world.wait_for(lambda: all(world.get("SalesforceLink", name)["status"]["lastPreflightTime"] != before[name]
+                               for name in LINKS), "the restarted operator to check every link again", timeout=90)
     world.wait_condition("SalesforceLink", "ana-lima-production")
     assert len(world.writes()) == writes
+    # Nor asks it what the sealed statuses say: no whoami, and no owner looked up among the users again.
+    routes = {r["route"] for r in world.reads(since=mark)}
+    assert routes <= {"/API/v3/brands/{brandId}/extensions", "/API/v3/brands/{brandId}/accounts",
+                      "/API/v3/brands/{brandId}/salesforce-connections"}, routes
 
 
 def test_checks_the_user_cannot_verify_are_reported_and_the_link_is_ready_anyway(world, salesforce, documents):

@@ -106,6 +106,9 @@ class BrandIdentity(ObservedModel):
     """Account type of that user (a brand administrator is expected)."""
     datacenter: str | None = None
     """Datacenter the brand lives in."""
+    seal: str | None = None
+    """HMAC of this identity and the spec and Secret version it was read with, keyed by the credentials: a
+    restarted operator trusts the identity instead of asking whoami again only when it matches."""
 
 
 class ObservationCounts(ObservedModel):

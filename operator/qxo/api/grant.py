@@ -93,6 +93,9 @@ class AccountGrantStatus(StatusBase):
     kept_owner: str | None = None
     """The operator's identity, kept as an Owner of the account though the spec does not list it: qxo never
     removes its own access to an account it did not create (it could manage the account no more)."""
+    access_seal: str | None = None
+    """HMAC of the access list this grant left and its generation, keyed by the brand's credentials: while the
+    account's access still matches it, a converge (one after a restart too) resolves no user or group again."""
 
 
 class AccountGrant(Resource):

@@ -125,6 +125,10 @@ class ExtensionInstallStatus(StatusBase):
     """Domains the extension can reach now; empty means none."""
     enablement: EnablementSummary | None = None
     """Who the extension is enabled for now."""
+    enablement_seal: str | None = None
+    """HMAC of who this install left the extension enabled for and its generation, keyed by the brand's
+    credentials: while the enablement still matches it, a converge (one after a restart too) resolves no user
+    or group again."""
 
 
 class ExtensionInstall(Resource):

@@ -235,6 +235,11 @@ class SalesforceLinkStatus(StatusBase):
     holds ("<client>/<refresh token>"): never a value or a hash of one."""
     token_secret_name: str | None = None
     """Secret (owned by this link) where the current access token is kept."""
+    owner_id: str | None = None
+    """Brand user id of spec.owner."""
+    owner_seal: str | None = None
+    """HMAC of spec.owner and its user id, keyed by the brand's credentials: while it matches, a converge (one
+    after a restart too) does not look the owner up among the brand's users again."""
     token_expires_at: datetime | None = None
     """When the current access token expires."""
     checks: list[PreflightCheck] = Field(

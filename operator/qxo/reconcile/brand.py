@@ -7,6 +7,8 @@ connection to undo what it made, then disconnects.
 
 from __future__ import annotations
 
+import hmac
+from collections.abc import Mapping
 from typing import Any
 
 import pydantic
@@ -14,11 +16,14 @@ import pydantic
 from qxo.api.brand import CredentialsType, QualtricsBrandSpec
 from qxo.api.common import parse_duration
 from qxo.qualtrics import BrandClient, BrandConfig, errors
+from qxo.qualtrics.models import Identity
 from qxo.reconcile.conditions import State
 from qxo.reconcile.keys import refresh_requested
 from qxo.reconcile.protocol import Context, Object, Outcome, Refused, Removal, Waiting
-from qxo.reconcile.session import BrandSession, BrandState
+from qxo.reconcile.session import BrandSession, BrandState, seal, seal_key
 from qxo.reconcile.trust import check_endpoint, read_ca_bundle, read_secret_keys
+
+IDENTITY_FIELDS = ("userId", "userName", "brandId", "accountType", "datacenter")
 
 
 def resync_seconds(spec: QualtricsBrandSpec) -> float:
@@ -32,7 +37,8 @@ def endpoint_of(spec: QualtricsBrandSpec) -> tuple[str, str]:
     return "spec.datacenter", f"https://{spec.datacenter}.qualtrics.com"
 
 
-async def _config(ctx: Context, obj: Object, namespace: str) -> tuple[BrandConfig, tuple]:
+async def _config(ctx: Context, obj: Object, namespace: str) -> tuple[BrandConfig, tuple, bytes]:
+    """The client's configuration, what it was built from (a new session when that changes), and its seal key."""
     spec: QualtricsBrandSpec = obj.spec
     credentials = spec.credentials
     secrets: dict[str, Any] = {}
@@ -64,42 +70,78 @@ async def _config(ctx: Context, obj: Object, namespace: str) -> tuple[BrandConfi
         for client_field, spec_field in (("base_url:", "spec.baseURL:"), ("datacenter:", "spec.datacenter:")):
             message = message.replace(client_field, spec_field, 1)
         raise Refused("InvalidSpec", message if message.startswith("spec.") else f"spec: {message}") from None
-    return config, (spec.model_dump_json(), version, ca_bundle)
+    return config, (spec.model_dump_json(), version, ca_bundle), seal_key(*(str(v) for v in secrets.values()))
 
 
 async def connect(ctx: Context, obj: Object, namespace: str) -> BrandSession:
     """The brand's session, rebuilt (and whoami checked) whenever the spec or the Secret changed; its Secrets and
-    CA bundle are read in `namespace`.
+    CA bundle are read in `namespace`. An identity the status records and seals for this spec and Secret version
+    stands for whoami (`recorded_identity`).
 
     The endpoint is checked before any Secret is read: a refused one gets nothing, not even a connection.
     """
     field, url = endpoint_of(obj.spec)
     check_endpoint(ctx, field, url, "qualtrics")
-    config, fingerprint = await _config(ctx, obj, namespace)
+    config, fingerprint, key = await _config(ctx, obj, namespace)
     session = ctx.connected(obj.key)
     if session is not None and session.fingerprint == fingerprint:
         return session
     client = ctx.client_factory(config) if ctx.client_factory else BrandClient(config)
+    identity = recorded_identity(obj.status, fingerprint, key)
+    if identity is not None:  # a previous process asked whoami with these very credentials and spec
+        client.share_rate_limit()
+        session = BrandSession(client, identity, fingerprint, key, identity_recorded=True)
+        await ctx.replace_session(obj.key, session)
+        return session
     try:
-        identity = await client.whoami()
-    except errors.EndpointRefused as refused:
-        await client.close()
-        raise Refused(refused.reason, f"{field}: {refused.message}") from None
-    except errors.AuthenticationFailed as denied:
-        await client.close()
-        why = denied.error_code or denied.status
-        raise Refused("AuthenticationFailed", f"spec.credentials: the brand refused them ({why})") from None
+        identity = await whoami(client, obj, field)
     except BaseException:
         await client.close()
         raise
-    if identity.brand_id != obj.spec.brand_id:
-        await client.close()
-        raise Refused("BrandMismatch",
-                      f"spec.brandId: the credentials belong to brand {identity.brand_id!r}, not {obj.spec.brand_id!r}")
     client.share_rate_limit()  # authenticated, and for this brand: its rate may now count for everyone
-    session = BrandSession(client, identity, fingerprint)
+    session = BrandSession(client, identity, fingerprint, key)
     await ctx.replace_session(obj.key, session)
     return session
+
+
+async def whoami(client: BrandClient, obj: Object, field: str) -> Identity:
+    """Who the credentials are in the brand; refused, naming the field, when the brand refuses them or they belong
+    to another brand than spec.brandId."""
+    try:
+        identity = await client.whoami()
+    except errors.EndpointRefused as refused:
+        raise Refused(refused.reason, f"{field}: {refused.message}") from None
+    except errors.AuthenticationFailed as denied:
+        why = denied.error_code or denied.status
+        raise Refused("AuthenticationFailed", f"spec.credentials: the brand refused them ({why})") from None
+    if identity.brand_id != obj.spec.brand_id:
+        raise Refused("BrandMismatch",
+                      f"spec.brandId: the credentials belong to brand {identity.brand_id!r}, not {obj.spec.brand_id!r}")
+    return identity
+
+
+def identity_fields(identity: Identity) -> dict[str, str]:
+    fields = {"userId": identity.user_id, "userName": identity.user_name, "brandId": identity.brand_id,
+              "accountType": identity.account_type}
+    return {**fields, "datacenter": identity.datacenter_id} if identity.datacenter_id else fields
+
+
+def identity_parts(fingerprint: tuple, fields: Mapping[str, Any]) -> tuple[str, ...]:
+    """What an identity's seal covers: the identity, and the spec and Secret version whoami was asked with."""
+    return ("identity", *(str(part or "") for part in fingerprint),
+            *(f"{name}={fields.get(name) or ''}" for name in IDENTITY_FIELDS))
+
+
+def recorded_identity(status: Mapping[str, Any], fingerprint: tuple, key: bytes) -> Identity | None:
+    """The identity the status records, when its seal shows whoami gave it for this spec and these credentials:
+    a restarted operator connects without asking again (the first observation page still proves the credentials
+    work). None when there is no seal, or it does not match."""
+    recorded = status.get("identity") or {}
+    if not recorded.get("seal") or not hmac.compare_digest(
+            str(recorded["seal"]), seal(key, *identity_parts(fingerprint, recorded))):
+        return None
+    return Identity(brand_id=recorded["brandId"], user_id=recorded["userId"], user_name=recorded["userName"],
+                    account_type=recorded["accountType"], datacenter_id=recorded.get("datacenter"))
 
 
 class BrandReconciler:
@@ -115,6 +157,14 @@ class BrandReconciler:
             session.invalidate()
         try:
             return session, await session.observe(max_age=resync_seconds(obj.spec))
+        except errors.AuthenticationFailed:
+            if not session.identity_recorded:
+                raise
+            # Refused since the identity was recorded: whoami says why (AuthenticationFailed, BrandMismatch), on
+            # the same client, which other converges may be using (replacing it would close it under them).
+            session.identity_recorded = False
+            await whoami(session.client, obj, endpoint_of(obj.spec)[0])
+            raise
         except errors.EndpointRefused as refused:  # a redirect, or a page link elsewhere: the brand's own field
             raise Refused(refused.reason, f"{endpoint_of(obj.spec)[0]}: {refused.message}") from None
 
@@ -129,14 +179,9 @@ class BrandReconciler:
         identity = session.identity
         if outcome.state is State.READY:
             outcome.verdict = Outcome.ready(f"connected as {identity.user_name}").verdict
+        fields = identity_fields(identity)
         outcome.status = {
-            "identity": {
-                "userId": identity.user_id,
-                "userName": identity.user_name,
-                "brandId": identity.brand_id,
-                "accountType": identity.account_type,
-                **({"datacenter": identity.datacenter_id} if identity.datacenter_id else {}),
-            },
+            "identity": {**fields, "seal": session.seal(*identity_parts(session.fingerprint, fields))},
             "observed": {
                 "installedExtensions": sum(1 for e in state.extensions.values() if e.installed),
                 "accounts": len(state.accounts),

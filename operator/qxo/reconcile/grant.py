@@ -16,7 +16,7 @@ from qxo.api.grant import AccountGrantSpec
 from qxo.qualtrics.models import Access, AccessEntry, Account, Identity
 from qxo.reconcile import people
 from qxo.reconcile.conditions import State, Verdict
-from qxo.reconcile.keys import ObjectKey
+from qxo.reconcile.keys import ObjectKey, generation
 from qxo.reconcile.protocol import Context, Object, Outcome, Refused, Removal, Waiting
 from qxo.reconcile.session import BrandSession, Slice
 
@@ -130,7 +130,12 @@ async def apply(session: Any, action: PutAccess) -> None:
         session.fold("accounts", account.id, account.model_copy(update={"access": access}))
 
 
-def status_of(account: Account | None, kept_owner: str | None = None) -> dict[str, Any]:
+def access_parts(generation: int, account: Account) -> tuple[str, ...]:
+    """What an access seal covers: the account, its access list as the grant left it, and the spec's generation."""
+    return ("access", str(generation), account.id, *sorted(entries(account.access)))
+
+
+def status_of(account: Account | None, kept_owner: str | None = None, seal: str | None = None) -> dict[str, Any]:
     if account is None:
         return {}
     access = account.access or Access()
@@ -144,7 +149,16 @@ def status_of(account: Account | None, kept_owner: str | None = None) -> dict[st
     }
     if kept_owner:
         status["keptOwner"] = kept_owner
+    if seal:
+        status["accessSeal"] = seal
     return status
+
+
+def left_as_sealed(obj: Object, session: BrandSession, account: Account) -> bool:
+    """Whether the account's access is what this grant left at this generation, as its sealed status says: then
+    nothing is resolved again (after a restart, no user or group is read for a grant that is as it was)."""
+    return obj.status.get("observedGeneration") == generation(obj.body) and \
+        session.sealed(obj.status.get("accessSeal"), *access_parts(generation(obj.body), account))
 
 
 async def desired_access(session: BrandSession, spec: AccountGrantSpec) -> Access:
@@ -204,20 +218,29 @@ class GrantReconciler:
         if account is None:
             # Gone from the brand: the ExtensionAccount re-creates it, and its new status wakes us.
             raise Waiting("WaitingForAccount", f"account {account_id} is not in the brand")
+        if left_as_sealed(obj, session, account):
+            return Observed(session, account)
         desired = await desired_access(session, obj.spec)
         return Observed(session, account, desired, await operator_groups(session, account, desired))
 
     def plan(self, obj: Object, observed: Observed) -> tuple[PutAccess, ...]:
+        if observed.desired is None:  # left as sealed: nothing to change
+            return ()
         return plan(observed.desired, observed.account, observed.session.identity, observed.member_of)
 
     async def apply(self, ctx: Context, observed: Observed, action: PutAccess) -> None:
         await apply(observed.session, action)
 
     def status(self, ctx: Context, obj: Object, observed: Observed, outcome: Outcome) -> None:
-        identity = observed.session.identity
-        kept = keeps_own_access(observed.desired, observed.account, identity, observed.member_of)
-        outcome.status = status_of(observed.session.state.accounts.get(observed.account.id),
-                                   identity.user_name if kept else None)
+        identity, session = observed.session.identity, observed.session
+        if observed.desired is None:
+            kept = bool(obj.status.get("keptOwner"))
+        else:
+            kept = keeps_own_access(observed.desired, observed.account, identity, observed.member_of)
+        account = session.state.accounts.get(observed.account.id)
+        seal = session.seal(*access_parts(generation(obj.body), account)) \
+            if account is not None and outcome.state is State.READY else None
+        outcome.status = status_of(account, identity.user_name if kept else None, seal)
         # (not `owners`: the brand derives it from the access list, which the fold of a write carries)
         outcome.rests_on = Slice("accounts", observed.account.id, ("access", "creator_id"))
         if kept and outcome.state is State.READY:

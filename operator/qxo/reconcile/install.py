@@ -16,7 +16,8 @@ from qxo.api.install import ExtensionInstallSpec
 from qxo.api.suffixes import wildcard_reach_problem
 from qxo.qualtrics.models import Enablement, Extension
 from qxo.reconcile import people
-from qxo.reconcile.keys import ObjectKey
+from qxo.reconcile.conditions import State
+from qxo.reconcile.keys import ObjectKey, generation
 from qxo.reconcile.protocol import Context, Object, Outcome, Refused, Removal
 from qxo.reconcile.session import BrandSession, Slice
 
@@ -136,10 +137,28 @@ def plan_removal(extension: Extension | None) -> tuple[Action, ...]:
     return (Uninstall(extension.id),)
 
 
-async def desired_from_spec(session: BrandSession, spec: Any) -> DesiredInstall:
-    """Resolve usernames and group names to brand ids; an unknown one is refused naming its field."""
-    enablement = None
-    if spec.enablement is not None:
+def enablement_parts(generation: int, extension: Extension) -> tuple[str, ...]:
+    """What an enablement seal covers: who the extension is enabled for, as the install left it, and the spec's
+    generation."""
+    enablement = extension.enablement or Enablement()
+    return ("enablement", str(generation), extension.id, f"allUsers={enablement.all_users}",
+            *sorted(f"user:{u}" for u in enablement.users), *sorted(f"group:{g}" for g in enablement.groups))
+
+
+def left_as_sealed(obj: Object, session: BrandSession, extension: Extension | None) -> Enablement | None:
+    """The extension's enablement when it is what this install left at this generation, as its sealed status says:
+    then the names in spec.enablement are not resolved again (after a restart, no user or group is read)."""
+    if extension is None or not extension.installed or obj.status.get("observedGeneration") != generation(obj.body):
+        return None
+    if not session.sealed(obj.status.get("enablementSeal"), *enablement_parts(generation(obj.body), extension)):
+        return None
+    return extension.enablement or Enablement()
+
+
+async def desired_from_spec(session: BrandSession, spec: Any, enablement: Enablement | None = None) -> DesiredInstall:
+    """Resolve usernames and group names to brand ids; an unknown one is refused naming its field. With
+    `enablement`, spec.enablement is known to mean it (`left_as_sealed`)."""
+    if spec.enablement is not None and enablement is None:
         users = list(spec.enablement.users or ())
         groups = list(spec.enablement.groups or ())
         user_ids = await people.user_ids(session, users, lambda i: f"spec.enablement.users[{i}]")
@@ -244,7 +263,9 @@ class InstallReconciler:
         self._refuse_if_not_holder(ctx, obj, spec)
         session = ctx.session_for(obj.key)
         state = await session.observe()
-        return Observed(session, state.extensions.get(spec.extension_id), await desired_from_spec(session, spec))
+        extension = state.extensions.get(spec.extension_id)
+        sealed = left_as_sealed(obj, session, extension) if spec.enablement is not None else None
+        return Observed(session, extension, await desired_from_spec(session, spec, sealed))
 
     def plan(self, obj: Object, observed: Observed) -> tuple[Action, ...]:
         return plan(observed.desired, observed.extension)
@@ -253,7 +274,12 @@ class InstallReconciler:
         await apply(observed.session, action)
 
     def status(self, ctx: Context, obj: Object, observed: Observed, outcome: Outcome) -> None:
-        outcome.status = status_of(observed.session.state.extensions.get(obj.spec.extension_id))
+        session = observed.session
+        extension = session.state.extensions.get(obj.spec.extension_id)
+        outcome.status = status_of(extension)
+        if obj.spec.enablement is not None and extension is not None and extension.installed \
+                and outcome.state is State.READY:
+            outcome.status["enablementSeal"] = session.seal(*enablement_parts(generation(obj.body), extension))
         outcome.rests_on = Slice("extensions", obj.spec.extension_id, ("installed", "domains", "enablement"))
 
     async def finalize(self, ctx: Context, obj: Object) -> Removal:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -26,6 +27,17 @@ def create_request_id(uid: str, previous_id: str | None) -> str:
     """The client request id of a create: stable across retries and restarts (a replay creates nothing
     new), new for a re-creation (`previous_id`: the remote object that went)."""
     return "qxo-" + hashlib.sha256(f"{uid}/{previous_id or 'first'}".encode()).hexdigest()[:32]
+
+
+def seal_key(*credentials: str) -> bytes:
+    """The key of a brand's seals, derived from its credentials (never the credentials themselves)."""
+    return hmac.new("\0".join(credentials).encode(), b"qxo.dev/status-seal", hashlib.sha256).digest()
+
+
+def seal(key: bytes, *parts: str) -> str:
+    """What the operator concluded from the brand, sealed for a status: a restarted operator trusts a status
+    field only when its seal matches, which nobody without the brand's credentials can make."""
+    return hmac.new(key, "\0".join(parts).encode(), hashlib.sha256).hexdigest()[:32]
 
 
 Table = Literal["extensions", "accounts", "connections"]
@@ -99,10 +111,13 @@ class BrandState:
 
 
 class BrandSession:
-    def __init__(self, client: BrandClient, identity: Identity, fingerprint: tuple) -> None:
+    def __init__(self, client: BrandClient, identity: Identity, fingerprint: tuple, seal_key: bytes = b"", *,
+                 identity_recorded: bool = False) -> None:
         self.client = client
         self.identity = identity
         self.fingerprint = fingerprint  # what the session was built from (config, Secret version)
+        self.identity_recorded = identity_recorded  # from the brand's sealed status, not from whoami
+        self._seal_key = seal_key
         self.state = BrandState()
         self.observed_at: float | None = None
         self.observed_time: datetime | None = None
@@ -115,6 +130,15 @@ class BrandSession:
         self._groups_lock = asyncio.Lock()
         self._members: dict[str, frozenset[str]] = {}
         self._forget_metrics = metrics.observe_brand_client(identity.brand_id, lambda: client.stats)
+
+    def seal(self, *parts: str) -> str | None:
+        """`parts` sealed with this brand's credentials (`seal`); None for a session built without them."""
+        return seal(self._seal_key, *parts) if self._seal_key else None
+
+    def sealed(self, recorded: Any, *parts: str) -> bool:
+        """Whether `recorded` (a status field) is `parts` sealed with this brand's credentials."""
+        expected = self.seal(*parts)
+        return bool(recorded) and expected is not None and hmac.compare_digest(str(recorded), expected)
 
     def invalidate(self) -> None:
         """Our view may be wrong (a 404 or 409 said so): the next reader observes afresh."""

@@ -52,13 +52,22 @@ class Observed:
     conditions: list[Condition] = field(default_factory=list)
 
 
+async def _owner_id(session: BrandSession, obj: Object) -> str:
+    """spec.owner's user id: as the sealed status records it (a restart reads no users), else resolved."""
+    owner = obj.spec.owner
+    recorded = obj.status.get("ownerId")
+    if recorded and session.sealed(obj.status.get("ownerSeal"), "owner", owner, str(recorded)):
+        return str(recorded)
+    return (await people.user_ids(session, [owner], lambda _: "spec.owner"))[owner]
+
+
 class LinkReconciler:
     async def observe(self, ctx: Context, obj: Object) -> Observed:
         spec: SalesforceLinkSpec = obj.spec
         # Its own endpoint and Secrets first: a refusal there names its field whether or not the brand is Ready.
         link = await link_session(ctx, obj)
         session = ctx.session_for(obj.key)
-        owner_id = (await people.user_ids(session, [spec.owner], lambda _: "spec.owner"))[spec.owner]
+        owner_id = await _owner_id(session, obj)
         token, status = await authenticate_and_check(ctx, obj, link)
         authenticated = Condition("Authenticated", "True", "TokenRefreshed",
                                   f"access token valid until {status['tokenExpiresAt']}")
@@ -114,6 +123,9 @@ class LinkReconciler:
             status["appliedCredentials"] = "/".join(observed.applied)
         if observed.connection is not None:
             status["externalId"] = observed.connection.id
+        if observed.owner_id and outcome.state is State.READY:
+            status["ownerId"] = observed.owner_id
+            status["ownerSeal"] = observed.session.seal("owner", obj.spec.owner, observed.owner_id)
         outcome.status = status
         outcome.extra_conditions = observed.conditions
         outcome.recheck_after = next_check_in(observed.link, obj.spec.refresh_interval)
